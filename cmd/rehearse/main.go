@@ -1,0 +1,93 @@
+// Command rehearse rehearses a PostgreSQL schema migration against
+// production-sized data under old- and new-code traffic, and says whether it
+// stays inside the scenario's lock and latency budget.
+//
+// Exit codes: 0 PASS, 1 FAIL, 2 the rehearsal could not run.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes scripts and CI depend on.
+const (
+	exitPass      = 0
+	exitFail      = 1
+	exitCannotRun = 2
+)
+
+// exitError carries the exit code a command wants.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+func (e *exitError) Unwrap() error { return e.err }
+
+func cannotRun(err error) error { return &exitError{code: exitCannotRun, err: err} }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := execute(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// execute runs the command line and returns the exit code.
+func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitPass
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.code != exitFail {
+			fmt.Fprintln(stderr, "rehearse:", ee.err)
+		}
+		return ee.code
+	}
+	// cobra's own errors: unknown flag, wrong number of arguments.
+	fmt.Fprintln(stderr, "rehearse:", err)
+	return exitCannotRun
+}
+
+func newRootCmd() *cobra.Command {
+	var f runFlags
+	root := &cobra.Command{
+		Use:   "rehearse [flags] SCENARIO.yaml",
+		Short: "Rehearse a PostgreSQL schema migration under old- and new-code traffic",
+		Long: `rehearse starts a throwaway PostgreSQL, loads production-sized synthetic data,
+drives old-code and new-code traffic side by side, runs the migration step by
+step and reports lock waits, rewrites, errors and latency with a PASS/FAIL
+verdict against the scenario's thresholds.
+
+Exit codes: 0 PASS, 1 FAIL, 2 the rehearsal could not run.`,
+		Args:          cobra.ExactArgs(1),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runScenario(cmd, args[0], f)
+		},
+	}
+	f.register(root)
+	root.AddCommand(newValidateCmd())
+	return root
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rehearse/rehearse/rehearse/result"
+)
+
+func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = execute(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestValidateExamples(t *testing.T) {
+	examples, _ := filepath.Glob("../../scenarios/examples/*.yaml")
+	if len(examples) < 2 {
+		t.Fatalf("found %d examples", len(examples))
+	}
+	code, out, errOut := run(t, append([]string{"validate"}, examples...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if strings.Count(out, ": ok") != len(examples) {
+		t.Errorf("output %q", out)
+	}
+}
+
+func TestTypoExitsTwoNamingTheLine(t *testing.T) {
+	for _, args := range [][]string{{"validate", "testdata/typo.yaml"}, {"testdata/typo.yaml"}} {
+		code, _, errOut := run(t, args...)
+		if code != exitCannotRun {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+		if !strings.Contains(errOut, "testdata/typo.yaml:7:5") || !strings.Contains(errOut, "querys") {
+			t.Errorf("%v: stderr %q does not name typo.yaml:7:5 and the key", args, errOut)
+		}
+	}
+}
+
+func TestBadCommandLinesExitTwo(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"testdata/missing.yaml"}, "missing.yaml"},
+		{[]string{"--no-such-flag", "testdata/pass.yaml"}, "unknown flag"},
+		{[]string{}, "accepts 1 arg"},
+		{[]string{"--provider", "dsn", "testdata/pass.yaml"}, "--provider dsn needs --dsn"},
+		{[]string{"--provider", "cloud", "testdata/pass.yaml"}, `unknown --provider "cloud"`},
+		{[]string{"--dsn", "postgres://u:pw@127.0.0.1:1/db", "testdata/pass.yaml"}, "--disposable"},
+	} {
+		code, _, errOut := run(t, tc.args...)
+		if code != exitCannotRun || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, errOut, tc.want)
+		}
+		if strings.Contains(errOut, ":pw@") {
+			t.Errorf("%v: stderr shows a password: %q", tc.args, errOut)
+		}
+	}
+}
+
+func TestPassExitsZeroAndWritesJSON(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.json")
+	code, out, errOut := run(t, "testdata/pass.yaml", "--json", path)
+	if code != exitPass {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	res := readResult(t, path)
+	if !res.Verdict.Pass || res.Status != result.StatusCompleted || res.Seed != 3 {
+		t.Errorf("result verdict=%v status=%s seed=%d", res.Verdict.Pass, res.Status, res.Seed)
+	}
+	if !strings.Contains(out, "PASS — tiny pass") {
+		t.Errorf("summary does not start with the verdict:\n%s", out)
+	}
+}
+
+func TestFailExitsOneWithTheReason(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.json")
+	code, out, errOut := run(t, "testdata/fail.yaml", "--json", path, "--seed", "9")
+	if code != exitFail {
+		t.Fatalf("exit %d, want 1\n%s\n%s", code, out, errOut)
+	}
+	res := readResult(t, path)
+	if res.Verdict.Pass || res.Seed != 9 {
+		t.Fatalf("verdict pass=%v seed=%d", res.Verdict.Pass, res.Seed)
+	}
+	if !strings.Contains(strings.Join(res.Verdict.Reasons, "\n"), "max_error_rate[old]") {
+		t.Errorf("reasons %v do not name the error rate", res.Verdict.Reasons)
+	}
+	if res.Workloads[0].Queries[0].ErrorsBySQLState["42703"] == 0 {
+		t.Errorf("old code reading the dropped column did not fail with 42703: %+v", res.Workloads[0].Queries[0])
+	}
+}
+
+func readResult(t *testing.T, path string) *result.Result {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res result.Result
+	if err := json.Unmarshal(data, &res); err != nil {
+		t.Fatal(err)
+	}
+	return &res
+}

@@ -1,0 +1,10 @@
+package datagen
+
+import (
+	"os"
+	"testing"
+
+	"github.com/rehearse/rehearse/rehearse/provider/pgtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }

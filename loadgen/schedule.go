@@ -1,0 +1,55 @@
+package loadgen
+
+import (
+	"context"
+	"time"
+)
+
+// schedule is the only producer of the queue: it paces requests from the
+// clock, picks each query and its arguments, and drops what the queue cannot
+// hold. It closes the queue when it exits.
+func (r *Run) schedule(ctx context.Context) {
+	defer close(r.schedDone)
+	defer close(r.queue)
+	defer func() { r.schedEnd.Store(max(int64(time.Since(r.start)), 1)) }()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for n := uint64(0); r.opts.maxRequests == 0 || n < r.opts.maxRequests; n++ {
+		at, ok := r.opts.pacer.Due(n)
+		if !ok || !sleepUntil(ctx, timer, r.start.Add(at)) {
+			return
+		}
+		r.dispatch(at)
+	}
+}
+
+// sleepUntil waits for t; false if ctx ended first. A late scheduler does not
+// wait: the request keeps its due time and the lateness shows as latency.
+func sleepUntil(ctx context.Context, timer *time.Timer, t time.Time) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	timer.Reset(d)
+	select {
+	case <-ctx.Done():
+		return false
+	case <-timer.C:
+		return true
+	}
+}
+
+// dispatch builds the request due at offset due and queues it. Arguments are
+// generated even for a dropped request so that request n is the same whatever
+// happened to the ones before it.
+func (r *Run) dispatch(due time.Duration) {
+	q := r.mix.pick()
+	args, err := r.mix.args(q)
+	j := job{query: q, args: args, argErr: err, phase: r.opts.phase(), due: due}
+	r.c.scheduled.Add(1)
+	select {
+	case r.queue <- j:
+	default:
+		r.c.dropped.Add(1)
+	}
+}

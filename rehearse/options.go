@@ -1,0 +1,44 @@
+package rehearse
+
+import (
+	"io"
+	"time"
+
+	"github.com/rehearse/rehearse/rehearse/lockmon"
+	"github.com/rehearse/rehearse/rehearse/provider"
+)
+
+type options struct {
+	provider     provider.Provider
+	progress     io.Writer
+	tty          bool
+	lockInterval time.Duration
+	seed         *int64
+	image        string
+}
+
+// Option configures Run.
+type Option func(*options)
+
+// WithProvider sets where PostgreSQL comes from (default: a local cluster).
+func WithProvider(p provider.Provider) Option { return func(o *options) { o.provider = p } }
+
+// WithProgress receives human-readable progress lines; tty says whether lines
+// may be redrawn in place.
+func WithProgress(w io.Writer, tty bool) Option {
+	return func(o *options) { o.progress, o.tty = w, tty }
+}
+
+// WithLockInterval sets the lock monitor's sampling interval (default 10ms).
+func WithLockInterval(d time.Duration) Option { return func(o *options) { o.lockInterval = d } }
+
+// WithSeed overrides the scenario's data.seed.
+func WithSeed(seed int64) Option { return func(o *options) { o.seed = &seed } }
+
+func buildOptions(opts []Option) options {
+	o := options{provider: provider.NewLocal(), progress: io.Discard, lockInterval: lockmon.DefaultInterval}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}

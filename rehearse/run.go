@@ -1,0 +1,331 @@
+// Package rehearse runs one rehearsal: it provisions PostgreSQL, applies the
+// baseline schema, loads data, drives old- and new-code traffic, runs the
+// migration steps under it and judges the measurements against the
+// scenario's thresholds. It measures; it never renders output.
+package rehearse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rehearse/rehearse/datagen"
+	"github.com/rehearse/rehearse/rehearse/lockmon"
+	"github.com/rehearse/rehearse/rehearse/migrate"
+	"github.com/rehearse/rehearse/rehearse/provider"
+	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/scenarios"
+)
+
+// cleanupTimeout bounds the work done after the rehearsal ends or is
+// interrupted: stopping traffic and the server.
+const cleanupTimeout = 30 * time.Second
+
+// rehearsal is the state of one Run.
+type rehearsal struct {
+	sc    *scenarios.Scenario
+	opts  options
+	seed  int64
+	res   *result.Result
+	clock clock
+
+	inst    *provider.Instance
+	setup   *pgx.Conn // schema, data checks, key reads
+	traffic *traffic
+	monitor *lockmon.Monitor
+}
+
+// Run rehearses sc and returns what it measured.
+//
+// It returns a nil Result and an error when the rehearsal could not start
+// (PostgreSQL did not start, the schema or data failed); a Result with Status
+// aborted and an error when it stopped part way (ctx cancelled, the server
+// died); and a completed Result with its Verdict otherwise. A failing
+// migration step is a finding, not an error: it fails the verdict.
+// Everything Run started is stopped before it returns, on every path.
+func Run(ctx context.Context, sc *scenarios.Scenario, opts ...Option) (*result.Result, error) {
+	o := buildOptions(opts)
+	r := &rehearsal{sc: sc, opts: o, seed: sc.Data.Seed}
+	if o.seed != nil {
+		r.seed = *o.seed
+	}
+	r.res = &result.Result{SchemaVersion: result.SchemaVersion, Scenario: sc.Name, StartedAt: time.Now(),
+		Seed: r.seed, Status: result.StatusCompleted, Steps: []result.Step{}, Phases: []result.Phase{}}
+	defer r.cleanup()
+
+	if err := r.prepare(ctx); err != nil {
+		return r.partial(err)
+	}
+	if err := r.rehearse(ctx); err != nil {
+		return r.partial(err)
+	}
+	r.finish(context.WithoutCancel(ctx))
+	r.res.Verdict = Judge(sc, r.res)
+	return r.res, nil
+}
+
+// prepare provisions the server and loads schema and data: nothing is
+// measured yet, so a failure here returns no result.
+func (r *rehearsal) prepare(ctx context.Context) error {
+	r.clock.setStage("provision")
+	if err := r.provision(ctx); err != nil {
+		return err
+	}
+	r.clock.setStage("schema")
+	r.logf("applying baseline schema\n")
+	if err := applySchema(ctx, r.setup, r.sc); err != nil {
+		return err
+	}
+	r.clock.setStage("data")
+	if err := r.loadData(ctx); err != nil {
+		return err
+	}
+	tr, err := planTraffic(ctx, r.setup, r.sc, r.seed, r.inst.DSN, &r.clock)
+	if err != nil {
+		return err
+	}
+	r.traffic = tr
+	return nil
+}
+
+func (r *rehearsal) provision(ctx context.Context) error {
+	began := time.Now()
+	settings := map[string]string{}
+	for k, v := range r.sc.Postgres.Settings {
+		settings[k] = string(v)
+	}
+	inst, err := r.opts.provider.Start(ctx, provider.Config{Settings: settings, Version: r.sc.Postgres.Version,
+		Image: r.sc.Postgres.Image, Log: r.opts.progress})
+	if err != nil {
+		return fmt.Errorf("start postgres: %w", err)
+	}
+	r.inst = inst
+	for _, w := range inst.Warnings {
+		r.logf("warning: %s\n", w)
+	}
+	conn, err := connect(ctx, inst.DSN, "rehearse/setup")
+	if err != nil {
+		return err
+	}
+	r.setup = conn
+	var version string
+	if err := conn.QueryRow(ctx, "SHOW server_version").Scan(&version); err != nil {
+		return fmt.Errorf("read server version: %w", err)
+	}
+	r.res.Postgres = result.Postgres{Provider: inst.Provider, Version: version, Settings: inst.Settings,
+		StartMS: time.Since(began).Milliseconds()}
+	r.logf("PostgreSQL %s ready (%s provider, %s)\n", version, inst.Provider, time.Since(began).Round(time.Millisecond))
+	return nil
+}
+
+func (r *rehearsal) loadData(ctx context.Context) error {
+	if len(r.sc.Data.Tables) == 0 {
+		r.res.Data = result.Data{Tables: []result.TableLoad{}}
+		return nil
+	}
+	data := r.sc.Data
+	data.Seed = r.seed
+	loaded, err := datagen.Load(ctx, r.inst.DSN, data, r.sc.LoadOrder(), datagen.WithProgress(r.opts.progress, r.opts.tty))
+	if err != nil {
+		return fmt.Errorf("load data: %w", err)
+	}
+	r.res.Data = loaded
+	return r.settle(ctx)
+}
+
+// settle brings freshly loaded tables to the state production tables are in
+// (vacuumed, frozen, analysed, flushed), so that autovacuum and a checkpoint
+// of the load do not run during the baseline and distort it.
+func (r *rehearsal) settle(ctx context.Context) error {
+	began := time.Now()
+	for _, table := range r.sc.LoadOrder() {
+		sql := "VACUUM (FREEZE, ANALYZE) " + pgx.Identifier(strings.Split(table, ".")).Sanitize()
+		if _, err := r.setup.Exec(ctx, sql); err != nil {
+			return fmt.Errorf("vacuum %s: %w", table, err)
+		}
+	}
+	if _, err := r.setup.Exec(ctx, "CHECKPOINT"); err != nil {
+		r.logf("warning: CHECKPOINT after the load failed (%v); the baseline may include its I/O\n", err)
+	}
+	r.logf("vacuumed, analysed and checkpointed in %s\n", time.Since(began).Round(time.Millisecond))
+	return nil
+}
+
+// rehearse runs the measured part: baseline, steps, cooldown.
+func (r *rehearsal) rehearse(ctx context.Context) error {
+	runner, err := migrate.Connect(ctx, r.inst.DSN, migrate.WithProgress(r.opts.progress))
+	if err != nil {
+		return err
+	}
+	defer runner.Close(context.WithoutCancel(ctx))
+
+	r.clock.startTraffic(time.Now())
+	r.res.TrafficStartedAt = r.clock.epoch
+	r.monitor, err = lockmon.Start(ctx, r.inst.DSN, lockmon.WithInterval(r.opts.lockInterval),
+		lockmon.WithEpoch(r.clock.epoch), lockmon.WithPhase(r.clock.Phase), lockmon.WithClassifier(r.traffic.classifier()))
+	if err != nil {
+		return err
+	}
+	r.clock.enter("baseline")
+	if err := r.traffic.startTriggered(ctx, ""); err != nil {
+		return err
+	}
+	r.logf("baseline: traffic for %s\n", r.sc.Phases.Baseline)
+	if err := r.wait(ctx, r.sc.Phases.Baseline.D()); err != nil {
+		return err
+	}
+	if err := r.migrate(ctx, runner); err != nil {
+		return err
+	}
+	r.clock.enter("cooldown")
+	r.logf("cooldown: traffic for %s\n", r.sc.Phases.Cooldown)
+	return r.wait(ctx, r.sc.Phases.Cooldown.D())
+}
+
+// migrate runs the steps in order until one fails, starting and stopping
+// workloads at their triggers.
+func (r *rehearsal) migrate(ctx context.Context, runner *migrate.Runner) error {
+	for _, step := range r.sc.Migration.Steps {
+		r.clock.enter(step.Name)
+		r.logf("step %s: running\n", step.Name)
+		out := runner.Run(ctx, step)
+		r.res.Steps = append(r.res.Steps, out)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err := r.monitor.Err(); err != nil {
+			return fmt.Errorf("lost the server: %w", err)
+		}
+		if out.Error != "" {
+			r.logf("step %s: FAILED after %dms: %s\n", step.Name, out.DurationMS, stepErrorText(out))
+			return nil
+		}
+		r.logf("step %s: done in %dms\n", step.Name, out.DurationMS)
+		r.traffic.stopTriggered(ctx, step.Name)
+		if err := r.traffic.startTriggered(ctx, step.Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func stepErrorText(s result.Step) string {
+	text := s.Error
+	if s.SQLState != "" {
+		text += " (SQLSTATE " + s.SQLState + ")"
+	}
+	if s.Line > 0 {
+		text += fmt.Sprintf(" at line %d, column %d of the scenario", s.Line, s.Column)
+	}
+	return text
+}
+
+// finish stops traffic and the monitor and gathers their measurements.
+func (r *rehearsal) finish(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, cleanupTimeout)
+	defer cancel()
+	r.clock.finish()
+	if r.traffic != nil {
+		r.res.Workloads = r.traffic.stopAll(ctx)
+	}
+	if r.monitor != nil {
+		rep := r.monitor.Stop(ctx)
+		r.res.LockWaits = rep.Waits
+		mergeSampledLocks(r.res.Steps, rep.Held)
+		if rep.Err != nil && r.res.Error == "" {
+			r.res.Error = rep.Err.Error()
+		}
+	}
+	r.res.Phases = r.clock.snapshot()
+	if r.res.Workloads == nil {
+		r.res.Workloads = []result.Workload{}
+	}
+	if r.res.LockWaits.Events == nil {
+		r.res.LockWaits.Events = []result.LockEvent{}
+	}
+	r.res.DurationMS = time.Since(r.res.StartedAt).Milliseconds()
+}
+
+// mergeSampledLocks fills the locks of steps that ran outside a transaction
+// (their own backend could not be asked before commit) from the monitor's samples.
+func mergeSampledLocks(steps []result.Step, held map[string][]result.StepLock) {
+	for i := range steps {
+		if len(steps[i].Locks) == 0 && len(held[steps[i].Name]) > 0 {
+			steps[i].Locks = held[steps[i].Name]
+		}
+	}
+}
+
+// partial turns an error into the result to return: none before traffic
+// started, an aborted result with what was measured after.
+func (r *rehearsal) partial(err error) (*result.Result, error) {
+	if r.clock.epoch.IsZero() {
+		return nil, err
+	}
+	stage := r.clock.Stage()
+	r.finish(context.Background())
+	r.res.Status = result.StatusAborted
+	r.res.AbortedIn = stage
+	r.res.Error = err.Error()
+	if errors.Is(err, context.Canceled) {
+		r.res.Error = "interrupted"
+	}
+	r.res.Verdict = result.Verdict{Pass: false, Reasons: []string{"rehearsal aborted in " + stage + ": " + r.res.Error}, Checks: []result.Check{}}
+	return r.res, err
+}
+
+// cleanup releases everything, whatever happened.
+func (r *rehearsal) cleanup() {
+	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+	defer cancel()
+	if r.traffic != nil {
+		r.traffic.stopAll(ctx)
+	}
+	if r.monitor != nil {
+		r.monitor.Stop(ctx)
+	}
+	if r.setup != nil {
+		r.setup.Close(ctx)
+	}
+	if r.inst != nil {
+		if err := r.inst.Stop(ctx); err != nil {
+			r.logf("warning: stop postgres: %v\n", err)
+		}
+	}
+}
+
+func (r *rehearsal) logf(format string, args ...any) {
+	fmt.Fprintf(r.opts.progress, format, args...)
+}
+
+func connect(ctx context.Context, dsn, app string) (*pgx.Conn, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("parse dsn: %w", err)
+	}
+	cfg.RuntimeParams["application_name"] = app
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect as %s: %w", app, err)
+	}
+	return conn, nil
+}
+
+// wait lets traffic run for d, returning early when ctx ends or the lock
+// monitor loses the server.
+func (r *rehearsal) wait(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-r.monitor.Done():
+		return fmt.Errorf("lost the server: %w", r.monitor.Err())
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,171 @@
+package rehearse
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rehearse/rehearse/datagen"
+	"github.com/rehearse/rehearse/loadgen"
+	"github.com/rehearse/rehearse/rehearse/lockmon"
+	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/scenarios"
+)
+
+// traffic owns the workloads of a rehearsal: built before the baseline,
+// started and stopped at their triggers.
+type traffic struct {
+	dsn       string
+	steps     []string // migration step names: the phases merged into Workload.Migration
+	clock     *clock
+	workloads []plannedWorkload
+
+	mu      sync.Mutex
+	running map[string]*loadgen.Run
+	done    map[string]result.Workload
+}
+
+type plannedWorkload struct {
+	name       string
+	startAfter string
+	stopAfter  string
+	spec       loadgen.Workload
+}
+
+// AppName is the application_name of a workload's connections.
+func AppName(workload string) string { return "rehearse/" + workload }
+
+// planTraffic compiles every workload's argument generators up front, so that
+// a bad ref fails before any traffic starts.
+func planTraffic(ctx context.Context, conn *pgx.Conn, sc *scenarios.Scenario, seed int64, dsn string, c *clock) (*traffic, error) {
+	keys := datagen.CachedKeys(ctx, conn)
+	t := &traffic{dsn: dsn, clock: c, steps: stepNames(sc), running: map[string]*loadgen.Run{}, done: map[string]result.Workload{}}
+	for _, w := range sc.Traffic.Workloads() {
+		spec := loadgen.Workload{Name: w.Name, AppName: AppName(w.Name), Rate: w.Rate,
+			Connections: w.Connections, Seed: seed ^ int64(hashOf(w.Name))}
+		for _, q := range w.Queries {
+			lq := loadgen.Query{Name: q.Name, SQL: q.SQL, Weight: q.Weight}
+			for i, arg := range q.Args {
+				f, err := datagen.Compile(arg, keys)
+				if err != nil {
+					return nil, fmt.Errorf("traffic.%s query %s arg $%d: %w", w.Name, q.Name, i+1, err)
+				}
+				lq.Args = append(lq.Args, loadgen.ArgFunc(f))
+			}
+			spec.Queries = append(spec.Queries, lq)
+		}
+		t.workloads = append(t.workloads, plannedWorkload{name: w.Name, startAfter: w.StartAfter, stopAfter: w.StopAfter, spec: spec})
+	}
+	return t, nil
+}
+
+func stepNames(sc *scenarios.Scenario) []string {
+	names := make([]string, len(sc.Migration.Steps))
+	for i, s := range sc.Migration.Steps {
+		names[i] = s.Name
+	}
+	return names
+}
+
+// startTriggered starts the workloads whose start_after equals after ("" for
+// those that run from the baseline on).
+func (t *traffic) startTriggered(ctx context.Context, after string) error {
+	for _, w := range t.workloads {
+		if w.startAfter != after {
+			continue
+		}
+		run, err := loadgen.Start(ctx, t.dsn, w.spec, loadgen.WithPhase(t.clock.Phase), loadgen.WithEpoch(t.clock.epoch))
+		if err != nil {
+			return fmt.Errorf("start %s traffic: %w", w.name, err)
+		}
+		t.mu.Lock()
+		t.running[w.name] = run
+		t.mu.Unlock()
+	}
+	return nil
+}
+
+// stopTriggered stops the workloads whose stop_after equals after.
+func (t *traffic) stopTriggered(ctx context.Context, after string) {
+	for _, w := range t.workloads {
+		if w.stopAfter == after {
+			t.stop(ctx, w.name)
+		}
+	}
+}
+
+func (t *traffic) stop(ctx context.Context, name string) {
+	t.mu.Lock()
+	run := t.running[name]
+	delete(t.running, name)
+	t.mu.Unlock()
+	if run != nil {
+		summary := run.Stop(ctx)
+		summary.Migration = run.Merged(t.steps...)
+		t.mu.Lock()
+		t.done[name] = summary
+		t.mu.Unlock()
+	}
+}
+
+// stopAll stops every running workload and returns all summaries in scenario
+// order; a workload that never started appears with its target rate and no queries.
+func (t *traffic) stopAll(ctx context.Context) []result.Workload {
+	for _, w := range t.workloads {
+		t.stop(ctx, w.name)
+	}
+	out := make([]result.Workload, 0, len(t.workloads))
+	for _, w := range t.workloads {
+		summary, ok := t.done[w.name]
+		if !ok {
+			summary = result.Workload{Name: w.name, TargetRate: w.spec.Rate, Queries: []result.Query{}, Timeline: []result.TimelinePt{}}
+		}
+		out = append(out, summary)
+	}
+	return out
+}
+
+// classifier names the workload and query of a session seen by the lock monitor.
+func (t *traffic) classifier() lockmon.Classifier {
+	names := map[string]map[string]string{}
+	for _, w := range t.workloads {
+		names[w.spec.AppName] = map[string]string{}
+		for _, q := range w.spec.Queries {
+			names[w.spec.AppName][q.SQL] = q.Name
+		}
+	}
+	return func(app, query string) (string, string) {
+		if app == lockmon.MigrationApp {
+			return "migration", truncate(query, 300)
+		}
+		if byText, ok := names[app]; ok {
+			name := byText[query]
+			if name == "" {
+				name = truncate(query, 300)
+			}
+			return strings.TrimPrefix(app, "rehearse/"), name
+		}
+		if app == "" {
+			app = "other"
+		}
+		return app, truncate(query, 300)
+	}
+}
+
+func hashOf(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}

@@ -1,0 +1,261 @@
+// Package reports renders a result.Result for people and machines. Renderers
+// read only the Result: they never talk to PostgreSQL, so any saved result
+// can be rendered again.
+package reports
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/rehearse/rehearse/rehearse/result"
+)
+
+// maxTextEvents is how many lock wait events the terminal summary lists.
+const maxTextEvents = 5
+
+// Text writes the terminal summary: verdict, checks, steps, latency per
+// workload, query and phase, and lock waits.
+func Text(w io.Writer, r *result.Result) error {
+	p := &printer{w: w}
+	p.header(r)
+	p.checks(r)
+	p.steps(r)
+	p.workloads(r)
+	p.lockWaits(r)
+	return p.err
+}
+
+// printer keeps the first write error so that the sections read as a list.
+type printer struct {
+	w   io.Writer
+	err error
+}
+
+func (p *printer) printf(format string, args ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format, args...)
+	}
+}
+
+func (p *printer) table(header []string, rows [][]string) {
+	if p.err != nil {
+		return
+	}
+	t := tablewriter.NewTable(p.w, tablewriter.WithHeaderAutoFormat(tw.Off))
+	t.Header(toAny(header)...)
+	if err := t.Bulk(rows); err != nil {
+		p.err = err
+		return
+	}
+	p.err = t.Render()
+}
+
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+func (p *printer) header(r *result.Result) {
+	p.printf("\n%s — %s\n", verdictWord(r), r.Scenario)
+	var rows int64
+	for _, t := range r.Data.Tables {
+		rows += t.Rows
+	}
+	p.printf("PostgreSQL %s (%s provider), %s rows in %d tables loaded in %s, seed %d, total %s\n",
+		r.Postgres.Version, r.Postgres.Provider, thousands(rows), len(r.Data.Tables),
+		result.FormatMS(float64(r.Data.LoadMS)), r.Seed, result.FormatMS(float64(r.DurationMS)))
+	if r.Status == result.StatusAborted {
+		p.printf("ABORTED in %s: %s\n", r.AbortedIn, r.Error)
+	}
+	for _, reason := range r.Verdict.Reasons {
+		p.printf("  ✗ %s\n", reason)
+	}
+}
+
+func verdictWord(r *result.Result) string {
+	switch {
+	case r.Status == result.StatusAborted:
+		return "ABORTED"
+	case r.Verdict.Pass:
+		return "PASS"
+	default:
+		return "FAIL"
+	}
+}
+
+func (p *printer) checks(r *result.Result) {
+	if len(r.Verdict.Checks) == 0 {
+		return
+	}
+	p.printf("\nChecks\n")
+	rows := make([][]string, 0, len(r.Verdict.Checks))
+	for _, c := range r.Verdict.Checks {
+		rows = append(rows, []string{c.Name, c.Limit, c.Observed, passWord(c.Pass)})
+	}
+	p.table([]string{"check", "limit", "observed", "result"}, rows)
+}
+
+func passWord(ok bool) string {
+	if ok {
+		return "pass"
+	}
+	return "FAIL"
+}
+
+func (p *printer) steps(r *result.Result) {
+	if len(r.Steps) == 0 {
+		return
+	}
+	p.printf("\nMigration steps\n")
+	rows := make([][]string, 0, len(r.Steps))
+	for _, s := range r.Steps {
+		rows = append(rows, []string{s.Name, result.FormatMS(float64(s.DurationMS)), stepLocks(s.Locks),
+			strings.Join(s.Rewrote, ", "), stepOutcome(s)})
+	}
+	p.table([]string{"step", "duration", "strongest lock per relation", "rewrote", "outcome"}, rows)
+}
+
+func stepLocks(locks []result.StepLock) string {
+	parts := make([]string, len(locks))
+	for i, l := range locks {
+		parts[i] = fmt.Sprintf("%s %s %s", l.Relation, strings.TrimSuffix(l.Mode, "Lock"), result.FormatMS(l.HeldMS))
+	}
+	return strings.Join(parts, "\n")
+}
+
+func stepOutcome(s result.Step) string {
+	if s.Error == "" {
+		if s.Batches > 0 {
+			return fmt.Sprintf("ok: %d batches, %s rows", s.Batches, thousands(s.Rows))
+		}
+		return "ok"
+	}
+	text := "FAILED: " + s.Error
+	if s.SQLState != "" {
+		text += " (SQLSTATE " + s.SQLState + ")"
+	}
+	if s.Line > 0 {
+		text += fmt.Sprintf(" at line %d:%d", s.Line, s.Column)
+	}
+	return text
+}
+
+func (p *printer) workloads(r *result.Result) {
+	phases := phaseOrder(r)
+	for _, w := range r.Workloads {
+		p.printf("\nWorkload %s: target %.0f/s, achieved %.1f/s", w.Name, w.TargetRate, w.AchievedRate)
+		if w.Dropped > 0 {
+			p.printf(", %d requests dropped (the generator fell behind)", w.Dropped)
+		}
+		p.printf("\n")
+		if len(w.Queries) == 0 {
+			p.printf("  (never started)\n")
+			continue
+		}
+		p.table([]string{"query", "phase", "count", "errors", "p50", "p95", "p99", "max"}, workloadRows(w, phases))
+	}
+}
+
+func workloadRows(w result.Workload, phases []string) [][]string {
+	var rows [][]string
+	for _, q := range w.Queries {
+		for _, ph := range phases {
+			s, ok := q.ByPhase[ph]
+			if !ok || s.Count+s.Errors == 0 {
+				continue
+			}
+			rows = append(rows, []string{q.Name, ph, thousands(s.Count), errorCell(s.Errors, nil),
+				result.FormatMS(s.P50MS), result.FormatMS(s.P95MS), result.FormatMS(s.P99MS), result.FormatMS(s.MaxMS)})
+		}
+		rows = append(rows, []string{q.Name, "all", thousands(q.Count), errorCell(q.Errors, q.ErrorsBySQLState),
+			result.FormatMS(q.P50MS), result.FormatMS(q.P95MS), result.FormatMS(q.P99MS), result.FormatMS(q.MaxMS)})
+	}
+	return rows
+}
+
+func errorCell(n int64, bySQLState map[string]int64) string {
+	if n == 0 {
+		return "0"
+	}
+	codes := make([]string, 0, len(bySQLState))
+	for code := range bySQLState {
+		codes = append(codes, code)
+	}
+	sort.Strings(codes)
+	parts := []string{thousands(n)}
+	for _, code := range codes {
+		parts = append(parts, fmt.Sprintf("%s×%d", code, bySQLState[code]))
+	}
+	return strings.Join(parts, " ")
+}
+
+// phaseOrder lists phases as they happened.
+func phaseOrder(r *result.Result) []string {
+	out := make([]string, 0, len(r.Phases))
+	for _, ph := range r.Phases {
+		out = append(out, ph.Name)
+	}
+	return out
+}
+
+func (p *printer) lockWaits(r *result.Result) {
+	lw := r.LockWaits
+	p.printf("\nLock waits of traffic: %d, total %s, max %s", lw.Count, result.FormatMS(lw.TotalMS), result.FormatMS(lw.MaxMS))
+	if lw.Monitor != nil {
+		p.printf(" (sampled every %s, %d samples, %s each on average)", result.FormatMS(lw.Monitor.IntervalMS),
+			lw.Monitor.Samples, result.FormatMS(lw.Monitor.MeanSampleMS))
+	}
+	p.printf("\n")
+	events := longestEvents(lw.Events, maxTextEvents)
+	if len(events) == 0 {
+		return
+	}
+	rows := make([][]string, 0, len(events))
+	for _, e := range events {
+		rows = append(rows, []string{e.Workload, clip(e.Query, 40), e.Relation, strings.TrimSuffix(e.Mode, "Lock"),
+			result.FormatMS(e.WaitMS), e.Phase, clip(e.BlockedBy, 60)})
+	}
+	p.table([]string{"workload", "query", "relation", "wanted", "waited", "phase", "blocked by"}, rows)
+	if n := len(lw.Events) + lw.EventsOmitted - len(events); n > 0 {
+		p.printf("  … and %d more wait events (all in the JSON result)\n", n)
+	}
+}
+
+func longestEvents(events []result.LockEvent, n int) []result.LockEvent {
+	sorted := append([]result.LockEvent(nil), events...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].WaitMS > sorted[j].WaitMS })
+	if len(sorted) > n {
+		sorted = sorted[:n]
+	}
+	return sorted
+}
+
+// clip shortens s to n characters on one line.
+func clip(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// thousands writes n with thin separators: 1,000,000.
+func thousands(n int64) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

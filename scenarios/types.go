@@ -1,0 +1,259 @@
+// Package scenarios defines the rehearsal scenario file: its types, YAML loading
+// with line:column errors, defaults and validation. It never talks to a database.
+package scenarios
+
+import (
+	"fmt"
+	"time"
+)
+
+// Scenario is one rehearsal: a baseline schema and data set, the traffic of old
+// and new application code, the migration steps and the thresholds of the verdict.
+// A Scenario returned by Load is validated and has its defaults applied.
+type Scenario struct {
+	Name       string     `yaml:"name" json:"name"`
+	Postgres   Postgres   `yaml:"postgres" json:"postgres"`
+	Schema     Schema     `yaml:"schema" json:"schema"`
+	Data       Data       `yaml:"data" json:"data"`
+	Traffic    Traffic    `yaml:"traffic" json:"traffic"`
+	Migration  Migration  `yaml:"migration" json:"migration"`
+	Phases     Phases     `yaml:"phases" json:"phases"`
+	Thresholds Thresholds `yaml:"thresholds" json:"thresholds"`
+
+	// Path is the file the scenario was read from; "" when loaded from bytes.
+	Path string `yaml:"-" json:"-"`
+	// SchemaSQL is the baseline schema text, read from Schema.File or Schema.SQL.
+	SchemaSQL string `yaml:"-" json:"-"`
+	// SchemaLine is the line of Path (or of Schema.File) where SchemaSQL starts,
+	// so that SQL error positions can be reported against the file the user edits.
+	SchemaLine int `yaml:"-" json:"-"`
+	// SchemaFile is the file SchemaSQL came from: Schema.File resolved, or Path.
+	SchemaFile string `yaml:"-" json:"-"`
+
+	schemaSrc textSource // maps offsets in SchemaSQL to SchemaFile
+}
+
+// Postgres selects the server and its settings.
+type Postgres struct {
+	// Image is the container image (container provider only).
+	Image string `yaml:"image" json:"image,omitempty"`
+	// Version is a major version such as "16"; shorthand for an image or a local install.
+	Version string `yaml:"version" json:"version,omitempty"`
+	// Settings are server settings passed as `-c key=value` at start.
+	Settings map[string]Setting `yaml:"settings" json:"settings,omitempty"`
+}
+
+// Schema is the baseline schema, applied before data is loaded.
+type Schema struct {
+	// File is a SQL file, relative to the scenario file.
+	File string `yaml:"file" json:"file,omitempty"`
+	// SQL is inline SQL.
+	SQL string `yaml:"sql" json:"sql,omitempty"`
+}
+
+// Data describes the synthetic data set loaded after the baseline schema.
+type Data struct {
+	// Seed makes generated data and traffic arguments reproducible.
+	Seed int64 `yaml:"seed" json:"seed"`
+	// Tables maps a table name (as in the schema) to what to load into it.
+	Tables map[string]*Table `yaml:"tables" json:"tables,omitempty"`
+}
+
+// Table says how many rows a table gets and how its columns are generated.
+// Columns the scenario does not name are left to the database (defaults,
+// identity, NULL).
+type Table struct {
+	Rows    Count                 `yaml:"rows" json:"rows"`
+	Columns map[string]*ValueSpec `yaml:"columns" json:"columns,omitempty"`
+}
+
+// ValueSpec describes how one value is generated: a column of generated data or
+// an argument of a traffic query. Exactly one of Gen, Ref or Value is set.
+type ValueSpec struct {
+	// Gen names a generator: gofakeit function names in lower case (name, email,
+	// uuid, ...), plus number, price, date, bool and sequential.
+	Gen string `yaml:"gen" json:"gen,omitempty"`
+	// Ref is "table.column": a value drawn uniformly from that column's keys.
+	Ref string `yaml:"ref" json:"ref,omitempty"`
+	// Value is a constant.
+	Value any `yaml:"value" json:"value,omitempty"`
+	// Min and Max bound number and price.
+	Min *float64 `yaml:"min" json:"min,omitempty"`
+	Max *float64 `yaml:"max" json:"max,omitempty"`
+	// From and To bound date (YYYY-MM-DD or RFC 3339).
+	From string `yaml:"from" json:"from,omitempty"`
+	To   string `yaml:"to" json:"to,omitempty"`
+	// NullRatio is the share of NULLs, 0..1.
+	NullRatio float64 `yaml:"null_ratio" json:"null_ratio,omitempty"`
+}
+
+// Traffic is the simulated application load: old code and new code.
+type Traffic struct {
+	Old *Workload `yaml:"old" json:"old,omitempty"`
+	New *Workload `yaml:"new" json:"new,omitempty"`
+}
+
+// Workloads returns the configured workloads with their names, old first.
+func (t Traffic) Workloads() []NamedWorkload {
+	var out []NamedWorkload
+	if t.Old != nil {
+		out = append(out, NamedWorkload{Name: "old", Workload: t.Old})
+	}
+	if t.New != nil {
+		out = append(out, NamedWorkload{Name: "new", Workload: t.New})
+	}
+	return out
+}
+
+// NamedWorkload pairs a workload with its name in the scenario ("old" or "new").
+type NamedWorkload struct {
+	Name string
+	*Workload
+}
+
+// Workload is one version of the application: a weighted mix of queries sent at
+// a fixed rate (open model) over a number of connections.
+type Workload struct {
+	// Rate is the target rate in queries per second.
+	Rate float64 `yaml:"rate" json:"rate"`
+	// Connections is the number of database connections (default 8).
+	Connections int `yaml:"connections" json:"connections"`
+	// StartAfter names the migration step after which this workload starts;
+	// empty means it runs from the baseline on.
+	StartAfter string `yaml:"start_after" json:"start_after,omitempty"`
+	// StopAfter names the migration step after which this workload stops (old
+	// code retired before a contract step); empty means it runs to the end.
+	StopAfter string   `yaml:"stop_after" json:"stop_after,omitempty"`
+	Queries   []*Query `yaml:"queries" json:"queries"`
+}
+
+// Query is one named statement of a workload with its argument generators.
+type Query struct {
+	Name string `yaml:"name" json:"name"`
+	// Weight is the relative share of this query in the mix (default 1).
+	Weight float64      `yaml:"weight" json:"weight"`
+	SQL    string       `yaml:"sql" json:"sql"`
+	Args   []*ValueSpec `yaml:"args" json:"args,omitempty"`
+
+	src textSource // maps offsets in SQL to the scenario file
+}
+
+// Migration is the sequence of steps rehearsed under traffic.
+type Migration struct {
+	Steps []*Step `yaml:"steps" json:"steps"`
+}
+
+// Step is one migration step: SQL, or a batched backfill.
+type Step struct {
+	Name string `yaml:"name" json:"name"`
+	// SQL is one or more statements.
+	SQL string `yaml:"sql" json:"sql,omitempty"`
+	// Transaction runs the SQL in one transaction (default true). Set it to
+	// false for statements that cannot run in one, such as CREATE INDEX CONCURRENTLY.
+	Transaction *bool `yaml:"transaction" json:"transaction,omitempty"`
+	// Batch makes this a batched step; SQL must then be empty.
+	Batch *Batch `yaml:"batch" json:"batch,omitempty"`
+	// LockTimeout and StatementTimeout are set on the migration session for
+	// this step; zero leaves the server's setting.
+	LockTimeout      Duration `yaml:"lock_timeout" json:"lock_timeout,omitempty"`
+	StatementTimeout Duration `yaml:"statement_timeout" json:"statement_timeout,omitempty"`
+
+	src textSource // maps offsets in SQL to the scenario file
+}
+
+// InTransaction reports whether the step's SQL runs in one transaction.
+func (s *Step) InTransaction() bool { return s.Transaction == nil || *s.Transaction }
+
+// Batch is a key-range batched statement: SQL receives $1 (inclusive lower
+// bound) and $2 (exclusive upper bound) of each range of Size keys, each batch
+// in its own transaction, with Pause between batches.
+type Batch struct {
+	Table string   `yaml:"table" json:"table"`
+	Key   string   `yaml:"key" json:"key"`
+	Size  Count    `yaml:"size" json:"size"`
+	Pause Duration `yaml:"pause" json:"pause,omitempty"`
+	SQL   string   `yaml:"sql" json:"sql"`
+
+	src textSource // maps offsets in SQL to the scenario file
+}
+
+// Phases sets the length of the windows before and after the migration.
+type Phases struct {
+	// Baseline is how long traffic runs before the first step (default 10s).
+	Baseline Duration `yaml:"baseline" json:"baseline"`
+	// Cooldown is how long traffic runs after the last step (default 10s).
+	Cooldown Duration `yaml:"cooldown" json:"cooldown"`
+}
+
+// Thresholds are the verdict's limits. A nil field is not checked.
+type Thresholds struct {
+	// MaxLockWait is the longest a traffic query may wait for a lock.
+	MaxLockWait *Duration `yaml:"max_lock_wait" json:"max_lock_wait,omitempty"`
+	// P99Regression is the largest allowed ratio of a workload's p99 during the
+	// migration to its p99 in the baseline.
+	P99Regression *float64 `yaml:"p99_regression" json:"p99_regression,omitempty"`
+	// MaxErrorRate is the largest share of failed queries per workload (0..1).
+	MaxErrorRate map[string]float64 `yaml:"max_error_rate" json:"max_error_rate,omitempty"`
+	// MaxDuration is the longest the migration (all steps) may take.
+	MaxDuration *Duration `yaml:"max_duration" json:"max_duration,omitempty"`
+}
+
+// Duration is a time.Duration written as "500ms", "2s", "1m30s".
+type Duration time.Duration
+
+// D returns the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// String formats the duration as Go does ("1.5s").
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// UnmarshalYAML reads "500ms"-style strings; a bare 0 is accepted.
+func (d *Duration) UnmarshalYAML(unmarshal func(any) error) error {
+	var raw any
+	if err := unmarshal(&raw); err != nil {
+		return err
+	}
+	switch v := raw.(type) {
+	case string:
+		parsed, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("invalid duration %q (write it like 500ms, 2s or 1m30s)", v)
+		}
+		*d = Duration(parsed)
+		return nil
+	case uint64:
+		if v == 0 {
+			*d = 0
+			return nil
+		}
+	case int64:
+		if v == 0 {
+			*d = 0
+			return nil
+		}
+	}
+	return fmt.Errorf("invalid duration %v: give a unit, like 500ms, 2s or 1m30s", raw)
+}
+
+// MarshalJSON writes the duration as a string ("500ms").
+func (d Duration) MarshalJSON() ([]byte, error) { return []byte(`"` + d.String() + `"`), nil }
+
+// Count is a non-negative number of rows or keys; "2_000_000" is accepted.
+type Count int64
+
+// Setting is a server setting value; numbers and booleans are kept as written.
+type Setting string
+
+// UnmarshalYAML accepts any scalar (256MB, 200, on, true) as the setting's text.
+func (s *Setting) UnmarshalYAML(unmarshal func(any) error) error {
+	var raw any
+	if err := unmarshal(&raw); err != nil {
+		return err
+	}
+	switch raw.(type) {
+	case map[string]any, []any, nil:
+		return fmt.Errorf("a setting must be a single value such as 256MB, 200 or on")
+	}
+	*s = Setting(fmt.Sprint(raw))
+	return nil
+}
