@@ -8,13 +8,20 @@ export TESTCONTAINERS_RYUK_DISABLED ?= true
 GO ?= go
 PKGS := ./...
 
-.PHONY: build test bench lint fuzz clean
+.PHONY: build test test-image bench lint fuzz soak clean
 
 build:
 	$(GO) build -o bin/rehearse ./cmd/rehearse
 
-test:
+test: test-image
 	$(GO) test -race -count=1 -timeout 15m $(PKGS)
+
+# The PostgreSQL image the container provider's tests start, built from the
+# installed server binaries: no registry needed. Skipped (and so are those
+# tests, outside CI) where no Docker engine answers.
+test-image:
+	@if timeout 10 docker info >/dev/null 2>&1; then bash rehearse/provider/testimage/build.sh; \
+	else echo "test-image: no Docker engine answers; skipping (container tests skip too, except in CI)"; fi
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m $(PKGS)
@@ -26,6 +33,10 @@ lint:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./scenarios/
 	$(GO) test -run '^$$' -fuzz FuzzSplitStatements -fuzztime 30s ./scenarios/
+
+# 30 minutes of traffic at 2,000 queries/s, logging RSS every minute (not in CI).
+soak:
+	$(GO) test -tags soak -run TestSoak -timeout 45m -v ./rehearse/
 
 clean:
 	rm -rf bin

@@ -21,6 +21,9 @@ type converter func(v any) (any, error)
 // converterFor checks that what out describes fits col and returns the
 // conversion to apply to each value; nil means values pass through as they are.
 func converterFor(col *column, out output) (converter, error) {
+	if col.array {
+		return nil, fmt.Errorf("datagen fills array columns itself (one to three elements of the type); leave %s out of columns", col.name)
+	}
 	switch col.category() {
 	case catInt:
 		return nil, intFits(col, out)
@@ -42,6 +45,14 @@ func converterFor(col *column, out output) (converter, error) {
 		return jsonConverter(out), nil
 	case catEnum:
 		return only(out, nil, kindString)
+	case catBytea:
+		return only(out, func(v any) (any, error) {
+			s, ok := v.(string)
+			if !ok {
+				return nil, fmt.Errorf("want a string, got %T", v)
+			}
+			return []byte(s), nil
+		}, kindString, kindUUID, kindIP)
 	}
 	return nil, fmt.Errorf("datagen cannot write type %s; leave the column out (give it a default) or change its type", col.typ)
 }
@@ -250,6 +261,10 @@ func jsonConverter(out output) converter {
 // that does not fit its column is reported up front. Strings are parsed for
 // the column's type, the way a user would write a literal in SQL.
 func constantFor(col *column, v any, out output) (any, error) {
+	if col.array {
+		_, err := converterFor(col, out) // arrays are datagen's to fill
+		return nil, err
+	}
 	s, isString := v.(string)
 	if !isString || out.kind != kindString {
 		conv, err := converterFor(col, out)

@@ -43,7 +43,7 @@ func TestGeneratorNamesSortedAndComplete(t *testing.T) {
 func TestEveryGeneratorYieldsItsKind(t *testing.T) {
 	f := SeededFaker(1, "kinds", 0)
 	for _, name := range GeneratorNames() {
-		fn, out, err := compile(&scenarios.ValueSpec{Gen: name}, nil)
+		fn, out, err := compile(&scenarios.ValueSpec{Gen: name}, nil, genContext{})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -303,6 +303,8 @@ func TestDecimalEncoding(t *testing.T) {
 		{900000000000000001, 2}: "9000000000000000.01", {1, 0}: "1", {10000, 0}: "10000",
 		{99999999999, 0}: "99999999999", {-7, 0}: "-7", {math.MinInt64 + 1, 0}: "-9223372036854775807",
 		{math.MaxInt64, 0}: "9223372036854775807",
+		{12345, 3}: "12.345", {5, 5}: "0.00005", {-123456789, 4}: "-12345.6789", {100000, 5}: "1.00000",
+		{1, 15}: "0.000000000000001", {math.MaxInt64, 15}: "9223.372036854775807",
 	}
 	for d, want := range cases {
 		var got string

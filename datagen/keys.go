@@ -18,13 +18,14 @@ const MaxKeys = 50_000_000
 // cannot be satisfied.
 var ErrNoKeys = errors.New("no values to reference: load that table first (earlier in the order) or fill it in the schema")
 
-// Keys holds one column's distinct non-NULL values: a dense integer range
-// [lo, hi] when the column's integers have no gaps, otherwise the values in
-// ascending order. A Keys is immutable, so Pick is safe from many goroutines
-// that each pass their own Faker.
+// Keys holds one column's distinct non-NULL values in ascending order: a
+// dense integer range [lo, hi] when the column's integers have no gaps,
+// otherwise the values themselves. A Keys is immutable, so Pick is safe from
+// many goroutines that each pass their own Faker.
 type Keys struct {
-	lo, hi int64 // the dense range, used when ints and vals are both nil
+	lo, hi int64 // the dense range, used when no slice is set
 	ints   []int64
+	uuids  [][16]byte
 	vals   []any
 	empty  bool
 }
@@ -34,8 +35,9 @@ func NewKeyRange(lo, hi int64) *Keys {
 	return &Keys{lo: lo, hi: hi, empty: lo > hi}
 }
 
-// NewKeys returns keys holding values; the slice is kept, not copied, and
-// must not change afterwards.
+// NewKeys returns keys holding values, which must be in ascending order for
+// distributions other than uniform to agree with loaded data; the slice is
+// kept, not copied, and must not change afterwards.
 func NewKeys(values []any) *Keys {
 	return &Keys{vals: values, empty: len(values) == 0}
 }
@@ -47,25 +49,68 @@ func (k *Keys) Len() int64 {
 		return 0
 	case k.ints != nil:
 		return int64(len(k.ints))
+	case k.uuids != nil:
+		return int64(len(k.uuids))
 	case k.vals != nil:
 		return int64(len(k.vals))
 	}
 	return k.hi - k.lo + 1
 }
 
-// Pick returns a key drawn uniformly with f: an int64 for integer columns,
-// otherwise the value as pgx decodes the column's type ([16]byte for uuid,
-// string for text, time.Time for dates). It returns nil when there are no keys.
-func (k *Keys) Pick(f *gofakeit.Faker) any {
+// at returns the i-th key, i < Len().
+func (k *Keys) at(i uint64) any {
 	switch {
-	case k.empty:
-		return nil
 	case k.ints != nil:
-		return k.ints[uniformN(f, uint64(len(k.ints)))]
+		return k.ints[i]
+	case k.uuids != nil:
+		return k.uuids[i]
 	case k.vals != nil:
-		return k.vals[uniformN(f, uint64(len(k.vals)))]
+		return k.vals[i]
 	}
-	return uniformInt(f, k.lo, k.hi)
+	return k.lo + int64(i)
+}
+
+// Pick returns a key drawn uniformly with f: an int64 for integer columns,
+// [16]byte for uuid, otherwise the value as pgx decodes the column's type
+// (string for text, time.Time for dates). It returns nil when there are no
+// keys.
+func (k *Keys) Pick(f *gofakeit.Faker) any {
+	if k.empty {
+		return nil
+	}
+	return k.at(uniformN(f, uint64(k.Len())))
+}
+
+// picker draws keys with distribution d. Positions are ranks for zipf,
+// hot and normal (rank 0 the most frequent), mapped to keys through a
+// scatter that depends on the number of keys only, so that the hot keys of
+// loaded data are the hot keys of traffic drawing from the same column.
+// Sequential takes the keys in ascending order; unique (g.unique) gives
+// each row its own key.
+func (k *Keys) picker(d distSpec, g genContext) (RowFunc, error) {
+	n := uint64(k.Len())
+	if n == 0 {
+		return func(*gofakeit.Faker, int64) any { return nil }, nil
+	}
+	if g.unique {
+		pos, err := positions(d, g, n, 0, 0)
+		if err != nil {
+			return nil, err
+		}
+		return func(f *gofakeit.Faker, row int64) any { return k.at(pos(f, row)) }, nil
+	}
+	switch d.name {
+	case DistUniform:
+		return func(f *gofakeit.Faker, _ int64) any { return k.at(uniformN(f, n)) }, nil
+	case DistSequential:
+		return func(_ *gofakeit.Faker, row int64) any { return k.at(uint64(row) % n) }, nil
+	case DistRecent:
+		return nil, errors.New("dist recent applies to dates only")
+	}
+	mean, stddev := d.normalPositions(float64(n))
+	rank := d.ranker(n, mean, stddev)
+	s := newScatter(n, 0)
+	return func(f *gofakeit.Faker, row int64) any { return k.at(s.at(rank(f, row))) }, nil
 }
 
 // LoadKeys reads the distinct non-NULL values of table.column (table may be
@@ -83,11 +128,23 @@ func LoadKeys(ctx context.Context, conn *pgx.Conn, table, column string) (*Keys,
 	if !ok {
 		return nil, fmt.Errorf("keys of %s: column %q does not exist", ref, column)
 	}
+	return loadKeys(ctx, conn, t, col, false)
+}
+
+// loadKeys is LoadKeys for a column already read from the catalog; unique
+// says the column's values are known to be distinct (its unique index may
+// be dropped during a load), which saves sorting them to count them.
+func loadKeys(ctx context.Context, conn *pgx.Conn, t *table, col *column, unique bool) (*Keys, error) {
+	ref := identName(t.ident) + "." + col.name
 	var keys *Keys
-	if col.category() == catInt {
-		keys, err = loadIntKeys(ctx, conn, t, column)
-	} else {
-		keys, err = loadAnyKeys(ctx, conn, t, column)
+	var err error
+	switch col.category() {
+	case catInt:
+		keys, err = loadIntKeys(ctx, conn, t, col.name, unique)
+	case catUUID:
+		keys, err = loadUUIDKeys(ctx, conn, t, col.name)
+	default:
+		keys, err = loadAnyKeys(ctx, conn, t, col.name)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("keys of %s: %w", ref, err)
@@ -105,10 +162,11 @@ SELECT EXISTS (
   WHERE i.indrelid = to_regclass($1) AND i.indisunique AND i.indnkeyatts = 1
     AND i.indpred IS NULL AND i.indexprs IS NULL AND a.attname = $2)`
 
-func loadIntKeys(ctx context.Context, conn *pgx.Conn, t *table, column string) (*Keys, error) {
-	var unique bool
-	if err := conn.QueryRow(ctx, uniqueSQL, t.ident.Sanitize(), column).Scan(&unique); err != nil {
-		return nil, fmt.Errorf("look for a unique index: %w", err)
+func loadIntKeys(ctx context.Context, conn *pgx.Conn, t *table, column string, unique bool) (*Keys, error) {
+	if !unique {
+		if err := conn.QueryRow(ctx, uniqueSQL, t.ident.Sanitize(), column).Scan(&unique); err != nil {
+			return nil, fmt.Errorf("look for a unique index: %w", err)
+		}
 	}
 	col := pgx.Identifier{column}.Sanitize()
 	count := "count(DISTINCT " + col + ")"
@@ -139,6 +197,23 @@ func loadIntKeys(ctx context.Context, conn *pgx.Conn, t *table, column string) (
 		return nil
 	})
 	return &Keys{ints: ints, empty: len(ints) == 0}, err
+}
+
+// loadUUIDKeys holds uuids in 16 bytes each rather than as interfaces.
+func loadUUIDKeys(ctx context.Context, conn *pgx.Conn, t *table, column string) (*Keys, error) {
+	var uuids [][16]byte
+	err := scanKeys(ctx, conn, t, column, func(rows pgx.Rows) error {
+		if len(uuids) == MaxKeys {
+			return fmt.Errorf("more than %d distinct values, the most datagen holds in memory", MaxKeys)
+		}
+		var u [16]byte
+		if err := rows.Scan(&u); err != nil {
+			return err
+		}
+		uuids = append(uuids, u)
+		return nil
+	})
+	return &Keys{uuids: uuids, empty: len(uuids) == 0}, err
 }
 
 func loadAnyKeys(ctx context.Context, conn *pgx.Conn, t *table, column string) (*Keys, error) {

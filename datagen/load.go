@@ -7,8 +7,6 @@ import (
 	"io"
 	"regexp"
 	"runtime"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/brianvoe/gofakeit/v7"
@@ -23,8 +21,20 @@ import (
 // one COPY. It is part of what a seed means: changing it changes the data.
 const ChunkRows = 10_000
 
+// Version names how datagen turns a seed into rows. It changes whenever the
+// same scenario and seed would give different data, so that a dataset cache
+// keyed on it never serves rows this version would not generate.
+const Version = "2"
+
 // ApplicationName is the application_name of the loader's connections.
 const ApplicationName = "rehearse/datagen"
+
+// Vacuum modes of scenarios.Data.Vacuum.
+const (
+	VacuumFreeze = "freeze"
+	VacuumPlain  = "plain"
+	VacuumNone   = "none"
+)
 
 // Option configures Load.
 type Option func(*options)
@@ -33,6 +43,10 @@ type options struct {
 	conns    int
 	progress io.Writer
 	tty      bool
+	// keepPK leaves primary keys in place during the load, keepChecks the
+	// CHECK constraints, keepAll every index and constraint: other ways,
+	// for the benchmarks to compare.
+	keepPK, keepChecks, keepAll bool
 }
 
 // WithConnections loads over n connections in parallel (n < 1: the default,
@@ -45,28 +59,44 @@ func WithConnections(n int) Option {
 	}
 }
 
-// WithProgress reports progress to w. With tty set, each table has one line
-// rewritten in place ("\r") at most five times a second; otherwise a line is
-// written at every 10% of a table and when it is done. Writes come from the
-// loading goroutines, one at a time; write errors are ignored.
+// WithProgress reports progress to w. With tty set, each table loading has
+// a progress bar (rows, rows/s, time left), redrawn in place at most five
+// times a second; otherwise a line is written at every 10% of a table and
+// when it is done. Later phases (indexes, foreign keys, vacuum) write one
+// line each. Writes come from the loading goroutines, one at a time; write
+// errors are ignored.
 func WithProgress(w io.Writer, tty bool) Option {
 	return func(o *options) { o.progress, o.tty = w, tty }
 }
 
-// Load fills the tables of data, in the given order (a table before the
-// tables whose refs point at it), over parallel connections to dsn. Every
-// table and column is checked against the catalog first, and all problems are
-// reported together before any row is written. Described columns are written
-// with COPY; other columns are left to the database, except that integer
-// columns owning a sequence (serial, identity) get the values the sequence
-// would give a serial load, which is then advanced past them: that keeps ids
-// reproducible under parallel loading. Each loaded table is analyzed.
+// Load fills the tables of data over parallel connections to dsn and leaves
+// them ready for a rehearsal: indexes built, constraints validated, tables
+// vacuumed and analysed as data.Vacuum and data.Analyze say.
+//
+// Load reads the catalog first. Columns the scenario describes get their
+// value specs; the others get values from their type, name and
+// constraints: foreign keys draw from the parent's keys, unique columns get
+// distinct values, CHECK constraints of simple forms are kept, columns with
+// a constant default get the default. Every table and column is checked
+// first, and a sample of each table's rows is tried against its CHECK and
+// NOT NULL constraints, so that problems are reported together before any
+// row is written.
+//
+// order is the preferred load order (Scenario.LoadOrder, or nil for names
+// in order); a table always loads after the tables it references, and
+// tables that do not depend on each other load at the same time. The
+// indexes and constraints of the loaded tables (PRIMARY KEY, UNIQUE, CHECK,
+// EXCLUDE, foreign keys on or to them) are dropped before the load and
+// re-created after it, as pg_restore does; foreign keys and CHECK
+// constraints come back validated.
 //
 // The returned Data lists the tables loaded so far even on error. Errors name
 // the table; database errors keep their *pgconn.PgError in the chain.
-// Cancelling ctx stops loading promptly with an error wrapping ctx.Err().
-// Data loaded before an error stays in the database. Load keeps no state
-// between calls; calls for different databases may run at the same time.
+// Cancelling ctx stops loading promptly with an error wrapping ctx.Err();
+// the indexes and constraints are then not re-created (the database is
+// meant to be thrown away). After another failure Load re-creates them as
+// far as it can. Load keeps no state between calls; calls for different
+// databases may run at the same time.
 func Load(ctx context.Context, dsn string, data scenarios.Data, order []string, opts ...Option) (result.Data, error) {
 	o := options{conns: min(4, 2*runtime.GOMAXPROCS(0))}
 	for _, opt := range opts {
@@ -75,6 +105,9 @@ func Load(ctx context.Context, dsn string, data scenarios.Data, order []string, 
 	start := time.Now()
 	var out result.Data
 	if err := ctx.Err(); err != nil {
+		return out, fmt.Errorf("load data: %w", err)
+	}
+	if err := checkSettle(data); err != nil {
 		return out, fmt.Errorf("load data: %w", err)
 	}
 	conns, err := connect(ctx, dsn, o.conns)
@@ -86,16 +119,39 @@ func Load(ctx context.Context, dsn string, data scenarios.Data, order []string, 
 	if err != nil {
 		return out, err
 	}
-	l := &loader{conns: conns, seed: data.Seed, keys: CachedKeys(ctx, conns[0]), progress: newProgress(o.progress, o.tty)}
-	for _, p := range plans {
-		tl, err := l.loadTable(ctx, p)
-		if err != nil {
-			out.LoadMS = time.Since(start).Milliseconds()
+	if err := registerTypes(ctx, conns, plans); err != nil {
+		return out, err
+	}
+	if err := preflightAll(ctx, conns[0], data.Seed, plans); err != nil {
+		return out, err
+	}
+	l := newLoader(conns, data, plans, newProgress(o.progress, o.tty))
+	if !o.keepAll {
+		keep := ""
+		if o.keepChecks {
+			keep += "c"
+		}
+		if o.keepPK {
+			keep += "p"
+		}
+		if l.ddl, err = captureDDL(ctx, conns[0], plans, keep); err != nil {
 			return out, err
 		}
-		out.Tables = append(out.Tables, tl)
+		if err := l.ddl.drop(ctx, conns[0]); err != nil {
+			return out, err
+		}
+		for _, k := range l.ddl.kept {
+			l.progress.logf("kept during the load: %s", k)
+		}
 	}
-	err = l.finish(ctx, out.Tables)
+	err = l.run(ctx)
+	out.Tables = l.results()
+	if err != nil && l.ddl != nil && ctx.Err() == nil {
+		err = errors.Join(err, l.restore(dsn))
+	}
+	if err == nil {
+		err = l.measure(ctx, out.Tables)
+	}
 	out.LoadMS = time.Since(start).Milliseconds()
 	return out, err
 }
@@ -109,6 +165,8 @@ func connect(ctx context.Context, dsn string, n int) ([]*pgx.Conn, error) {
 	// The database is disposable: waiting for each COPY's WAL flush buys
 	// nothing but time.
 	cfg.RuntimeParams["synchronous_commit"] = "off"
+	// Index builds after the load sort in memory rather than on disk.
+	cfg.RuntimeParams["maintenance_work_mem"] = "256MB"
 	conns := make([]*pgx.Conn, 0, n)
 	for range n {
 		c, err := pgx.ConnectConfig(ctx, cfg)
@@ -131,149 +189,57 @@ func closeAll(conns []*pgx.Conn) {
 	}
 }
 
-// loader runs the loads of one Load call.
-type loader struct {
-	conns    []*pgx.Conn
-	seed     int64
-	keys     KeySource
-	progress *progress
-}
-
-// boundCol is a COPY column ready to generate values.
-type boundCol struct {
-	name string
-	fn   RowFunc
-	conv converter
-}
-
-func (c *boundCol) value(f *gofakeit.Faker, row int64) (any, error) {
-	v := c.fn(f, row)
-	if v == nil || c.conv == nil {
-		return v, nil
-	}
-	v, err := c.conv(v)
-	if err != nil {
-		return nil, fmt.Errorf("column %q: %w", c.name, err)
-	}
-	return v, nil
-}
-
-func (l *loader) loadTable(ctx context.Context, p *tablePlan) (result.TableLoad, error) {
-	start := time.Now()
-	tl := result.TableLoad{Name: p.name}
-	if p.rows == 0 {
-		return tl, nil // nothing to generate, so no keys needed either
-	}
-	cols, seqs, err := l.bind(ctx, p)
-	if err != nil {
-		return tl, fmt.Errorf("load table %s: %w", p.name, err)
-	}
-	l.progress.begin(p.name, p.rows)
-	tl.Rows, err = l.copyTable(ctx, p, cols)
-	if err != nil {
-		return tl, tableError(ctx, p.name, err)
-	}
-	if err := l.advanceSequences(ctx, p, seqs); err != nil {
-		return tl, fmt.Errorf("load table %s: %w", p.name, err)
-	}
-	tl.LoadMS = time.Since(start).Milliseconds()
-	l.progress.end()
-	return tl, nil
-}
-
-// bind makes each planned column ready: refs get their keys, sequence-filled
-// columns the sequence's next value.
-func (l *loader) bind(ctx context.Context, p *tablePlan) ([]*boundCol, []*seqFill, error) {
-	var cols []*boundCol
-	var seqs []*seqFill
-	for _, cp := range p.cols {
-		bc := &boundCol{name: cp.col.name, fn: cp.fn, conv: cp.conv}
-		switch {
-		case cp.spec == nil:
-			s, err := newSeqFill(ctx, l.conns[0], cp.col, p.rows)
-			if err != nil {
-				return nil, nil, err
+// registerTypes teaches the connections the enum array types of the loaded
+// columns, which pgx must know to encode them.
+func registerTypes(ctx context.Context, conns []*pgx.Conn, plans []*tablePlan) error {
+	var names []string
+	for _, p := range plans {
+		for _, cp := range p.cols {
+			if cp.col.array && cp.col.enum && !containsString(names, cp.col.typeName) {
+				names = append(names, cp.col.typeName)
 			}
-			if s == nil {
-				continue // left to the database
-			}
-			bc.fn = s.value
-			seqs = append(seqs, s)
-		case cp.fn == nil:
-			fn, err := CompileRow(cp.spec, l.keys)
-			if err != nil {
-				return nil, nil, fmt.Errorf("column %q: %w", cp.col.name, err)
-			}
-			bc.fn = fn
-		case cp.col.sequence != "":
-			seqs = append(seqs, &seqFill{col: cp.col, written: true})
 		}
-		cols = append(cols, bc)
 	}
-	return cols, seqs, nil
+	if len(names) == 0 {
+		return nil
+	}
+	for _, c := range conns {
+		types, err := c.LoadTypes(ctx, names)
+		if err != nil {
+			return fmt.Errorf("load data: load types %v: %w", names, err)
+		}
+		c.TypeMap().RegisterTypes(types)
+	}
+	return nil
 }
 
-// copyTable generates and copies the table's chunks over all connections.
-func (l *loader) copyTable(parent context.Context, p *tablePlan, cols []*boundCol) (int64, error) {
-	if len(cols) == 0 {
-		return l.insertDefaults(parent, p)
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
 	}
-	ctx, cancel := context.WithCancel(parent)
-	defer cancel()
-	chunks := (p.rows + ChunkRows - 1) / ChunkRows
-	names := make([]string, len(cols))
-	for i, c := range cols {
-		names[i] = c.name
-	}
-	var (
-		next, total atomic.Int64
-		once        sync.Once
-		firstErr    error
-		wg          sync.WaitGroup
-	)
-	for _, conn := range l.conns[:min(int64(len(l.conns)), chunks)] {
-		wg.Go(func() {
-			for i := next.Add(1) - 1; i < chunks && ctx.Err() == nil; i = next.Add(1) - 1 {
-				n, err := l.copyChunk(ctx, conn, p, names, cols, i)
-				total.Add(n)
-				if err != nil {
-					once.Do(func() { firstErr = err })
-					cancel() // the other workers stop too
-					return
-				}
-				l.progress.add(n)
-			}
-		})
-	}
-	wg.Wait()
-	if err := parent.Err(); err != nil {
-		return total.Load(), err
-	}
-	return total.Load(), firstErr
+	return false
 }
 
-// copyChunk copies chunk i, generating its rows while they are sent.
-func (l *loader) copyChunk(ctx context.Context, conn *pgx.Conn, p *tablePlan, names []string, cols []*boundCol, i int64) (int64, error) {
+// copyChunk copies chunk i of a table, generating its rows while they are
+// sent.
+func copyChunk(ctx context.Context, conn *pgx.Conn, seed int64, p *tablePlan, rg *rowGen, i int64) (int64, error) {
 	first := i * ChunkRows
+	end := min(first+ChunkRows, p.rows)
+	if len(rg.names) == 0 {
+		tag, err := conn.Exec(ctx, "INSERT INTO "+p.t.ident.Sanitize()+" SELECT FROM generate_series(1, $1)", end-first)
+		return tag.RowsAffected(), err
+	}
 	src := &chunkSource{
-		ctx:  ctx,
-		f:    SeededFaker(l.seed, p.name, i),
-		cols: cols,
-		row:  first,
-		end:  min(first+ChunkRows, p.rows),
-		vals: make([]any, len(cols)),
+		ctx:   ctx,
+		f:     SeededFaker(seed, p.name, i),
+		slots: rg.slots,
+		row:   first,
+		end:   end,
+		vals:  make([]any, len(rg.names)),
 	}
-	return conn.CopyFrom(ctx, p.t.ident, names, src)
-}
-
-// insertDefaults loads a table whose every column is left to the database.
-func (l *loader) insertDefaults(ctx context.Context, p *tablePlan) (int64, error) {
-	tag, err := l.conns[0].Exec(ctx, "INSERT INTO "+p.t.ident.Sanitize()+" SELECT FROM generate_series(1, $1)", p.rows)
-	if err != nil {
-		return 0, err
-	}
-	l.progress.add(tag.RowsAffected())
-	return tag.RowsAffected(), nil
+	return conn.CopyFrom(ctx, p.t.ident, rg.names, src)
 }
 
 // chunkSource is a pgx.CopyFromSource generating rows [row, end) lazily, so a
@@ -281,7 +247,7 @@ func (l *loader) insertDefaults(ctx context.Context, p *tablePlan) (int64, error
 type chunkSource struct {
 	ctx      context.Context
 	f        *gofakeit.Faker
-	cols     []*boundCol
+	slots    []slotFunc
 	row, end int64
 	vals     []any
 	err      error
@@ -299,13 +265,11 @@ func (s *chunkSource) Next() bool {
 		s.err = s.ctx.Err()
 		return false
 	}
-	for i, c := range s.cols {
-		v, err := c.value(s.f, s.row)
-		if err != nil {
+	for _, fill := range s.slots {
+		if err := fill(s.f, s.row, s.vals); err != nil {
 			s.err = fmt.Errorf("row %d: %w", s.row+1, err)
 			return false
 		}
-		s.vals[i] = v
 	}
 	s.row++
 	return true
@@ -320,10 +284,9 @@ func (s *chunkSource) Err() error { return s.err }
 
 var uniqueKey = regexp.MustCompile(`^Key \((.+?)\)=`)
 
-// tableError wraps a load failure, explaining unique violations, which come
-// from generators with too few distinct values.
+// tableError wraps a load failure of a table.
 func tableError(ctx context.Context, table string, err error) error {
-	if ctx.Err() != nil {
+	if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
 		return fmt.Errorf("load table %s: %w", table, ctx.Err())
 	}
 	var pgErr *pgconn.PgError
@@ -333,23 +296,32 @@ func tableError(ctx context.Context, table string, err error) error {
 			what = fmt.Sprintf("generated values of (%s) repeat", m[1])
 		}
 		return fmt.Errorf("load table %s: %s, but unique constraint %q forbids it; "+
-			"give the column gen: sequential or a generator with more distinct values: %w", table, what, pgErr.ConstraintName, err)
+			"give the column unique: true, gen: sequential or a generator with more distinct values: %w", table, what, pgErr.ConstraintName, err)
 	}
 	return fmt.Errorf("load table %s: %w", table, err)
 }
 
-// finish analyzes the loaded tables, so that traffic starts with real
-// statistics, and measures their size.
-func (l *loader) finish(ctx context.Context, tables []result.TableLoad) error {
-	conn := l.conns[0]
-	for i := range tables {
-		ident := tableIdent(tables[i].Name).Sanitize()
-		if _, err := conn.Exec(ctx, "ANALYZE "+ident); err != nil {
-			return fmt.Errorf("analyze %s: %w", tables[i].Name, err)
-		}
-		if err := conn.QueryRow(ctx, "SELECT pg_total_relation_size($1::regclass)", ident).Scan(&tables[i].Bytes); err != nil {
-			return fmt.Errorf("size of %s: %w", tables[i].Name, err)
-		}
+// checkSettle checks data.Vacuum.
+func checkSettle(data scenarios.Data) error {
+	switch data.Vacuum {
+	case "", VacuumFreeze, VacuumPlain, VacuumNone:
+		return nil
 	}
-	return nil
+	return fmt.Errorf("vacuum %q: use freeze, plain or none", data.Vacuum)
+}
+
+// settleSQL is the VACUUM and the ANALYZE a loaded table gets; "" for none.
+func settleSQL(data scenarios.Data, t *table) (vacuum, analyze string) {
+	ident := t.ident.Sanitize()
+	switch data.Vacuum {
+	case VacuumNone:
+	case VacuumPlain:
+		vacuum = "VACUUM " + ident
+	default:
+		vacuum = "VACUUM (FREEZE) " + ident
+	}
+	if data.Analyze == nil || *data.Analyze {
+		analyze = "ANALYZE " + ident
+	}
+	return vacuum, analyze
 }

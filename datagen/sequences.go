@@ -57,8 +57,7 @@ func (s *seqFill) value(_ *gofakeit.Faker, row int64) any { return s.next + row*
 
 // advanceSequences moves each sequence of the table past the values written
 // into its column.
-func (l *loader) advanceSequences(ctx context.Context, p *tablePlan, seqs []*seqFill) error {
-	conn := l.conns[0]
+func advanceSequences(ctx context.Context, conn *pgx.Conn, p *tablePlan, seqs []*seqFill) error {
 	for _, s := range seqs {
 		var err error
 		switch {

@@ -41,6 +41,17 @@ type outcome struct {
 	sent  time.Time // actual send time: service time starts here
 	done  time.Time
 	err   error
+	// conn is the serial of the connection the request ran on; 0 when it
+	// failed before reaching one (arguments, reconnection).
+	conn int64
+	// stmts are the outcomes of a transaction's statements that ran.
+	stmts []stmtOutcome
+}
+
+// stmtOutcome is one executed statement of a transaction.
+type stmtOutcome struct {
+	sent, done time.Time
+	err        error
 }
 
 // recorder holds every histogram of one workload. One mutex guards it all:
@@ -53,6 +64,9 @@ type recorder struct {
 	win      window
 	timeline []result.TimelinePt
 	lag      *hdr.Histogram // send − due of all executed requests: queueing and scheduler lateness
+	lagPhase map[string]*hdr.Histogram
+	// conns holds, per SQLSTATE, the connections that saw it.
+	conns map[string]map[int64]bool
 }
 
 type queryRec struct {
@@ -64,6 +78,16 @@ type queryRec struct {
 	latency    *hdr.Histogram // due → done, successful executions
 	service    *hdr.Histogram // sent → done, successful executions
 	phases     map[string]*phaseRec
+	conns      map[string]map[int64]bool // SQLSTATE → connections that saw it
+	stmts      []*stmtRec                // a transaction's statements
+}
+
+// stmtRec records one statement of a transaction.
+type stmtRec struct {
+	name          string
+	count, errors int64
+	bySQLState    map[string]int64
+	service       *hdr.Histogram // sent → done, successful executions
 }
 
 type phaseRec struct {
@@ -72,15 +96,20 @@ type phaseRec struct {
 }
 
 func newRecorder(queries []Query, epoch, start time.Time) *recorder {
-	r := &recorder{epoch: epoch, lag: newHist()}
+	r := &recorder{epoch: epoch, lag: newHist(), lagPhase: map[string]*hdr.Histogram{}, conns: map[string]map[int64]bool{}}
 	for _, q := range queries {
-		r.queries = append(r.queries, &queryRec{
+		qr := &queryRec{
 			name:       q.Name,
 			bySQLState: map[string]int64{},
 			latency:    newHist(),
 			service:    newHist(),
 			phases:     map[string]*phaseRec{},
-		})
+			conns:      map[string]map[int64]bool{},
+		}
+		for _, st := range q.Statements {
+			qr.stmts = append(qr.stmts, &stmtRec{name: st.Name, bySQLState: map[string]int64{}, service: newHist()})
+		}
+		r.queries = append(r.queries, qr)
 	}
 	r.win = window{sec: r.second(start), hist: newWindowHist()}
 	return r
@@ -108,8 +137,18 @@ func (r *recorder) record(o outcome) {
 	p.count++
 	r.win.count++
 	r.lag.RecordValue(lag)
+	r.phaseLag(o.phase).RecordValue(lag)
+	for i, so := range o.stmts {
+		if i < len(q.stmts) {
+			q.stmts[i].record(so)
+		}
+	}
 	if o.err != nil {
-		q.fail(o.err)
+		code := q.fail(o.err)
+		if o.conn != 0 {
+			markConn(q.conns, code, o.conn)
+			markConn(r.conns, code, o.conn)
+		}
 		p.errors++
 		r.win.errors++
 		return
@@ -129,12 +168,57 @@ func (q *queryRec) phase(name string) *phaseRec {
 	return p
 }
 
-func (q *queryRec) fail(err error) {
+// fail counts a failed execution and returns its SQLSTATE.
+func (q *queryRec) fail(err error) string {
+	code := sqlState(err)
 	q.errors++
-	q.bySQLState[sqlState(err)]++
+	q.bySQLState[code]++
 	if q.firstErr == "" {
 		q.firstErr = err.Error()
 	}
+	return code
+}
+
+func (s *stmtRec) record(o stmtOutcome) {
+	s.count++
+	if o.err != nil {
+		s.errors++
+		s.bySQLState[sqlState(o.err)]++
+		return
+	}
+	s.service.RecordValue(micros(o.done.Sub(o.sent)))
+}
+
+// phaseLag is the pool-wait histogram of a phase. Caller holds r.mu.
+func (r *recorder) phaseLag(phase string) *hdr.Histogram {
+	h := r.lagPhase[phase]
+	if h == nil {
+		h = newHist()
+		r.lagPhase[phase] = h
+	}
+	return h
+}
+
+// markConn adds conn to the connections that saw code.
+func markConn(conns map[string]map[int64]bool, code string, conn int64) {
+	set := conns[code]
+	if set == nil {
+		set = map[int64]bool{}
+		conns[code] = set
+	}
+	set[conn] = true
+}
+
+// connCounts is the number of connections per SQLSTATE; nil when none.
+func connCounts(conns map[string]map[int64]bool) map[string]int64 {
+	if len(conns) == 0 {
+		return nil
+	}
+	out := make(map[string]int64, len(conns))
+	for code, set := range conns {
+		out[code] = int64(len(set))
+	}
+	return out
 }
 
 // sqlState is the SQLSTATE of a server error, or ClientErrorKey.

@@ -35,12 +35,16 @@ const (
 type Run struct {
 	name  string
 	rate  float64
+	proto Protocol
+	pool  int
 	opts  options
 	cfg   *pgx.ConnConfig
 	mix   *mix // owned by the scheduler goroutine
-	rec   *recorder
-	start time.Time
-	queue chan job // closed by the scheduler when it exits
+	// queries is the workload's query list, read-only once started.
+	queries []Query
+	rec     *recorder
+	start   time.Time
+	queue   chan job // closed by the scheduler when it exits
 
 	schedCancel, workCancel context.CancelFunc
 	schedDone               chan struct{}
@@ -49,6 +53,9 @@ type Run struct {
 	// schedEnd and finished are nanoseconds since start, 0 while unset.
 	schedEnd, finished atomic.Int64
 	c                  counters
+	// connSerial numbers the connections opened, so that errors can be
+	// counted per connection.
+	connSerial atomic.Int64
 
 	stopOnce sync.Once
 	final    result.Workload
@@ -76,7 +83,7 @@ func Start(ctx context.Context, dsn string, w Workload, opts ...Option) (*Run, e
 		return nil, fmt.Errorf("workload %q: %w", w.Name, err)
 	}
 	o := newOptions(w, opts)
-	cfg, err := connConfig(dsn, w.appName(), o.runtimeParams)
+	cfg, err := connConfig(dsn, w.appName(), w.protocol(), o.runtimeParams)
 	if err != nil {
 		return nil, fmt.Errorf("workload %q: %w", w.Name, err)
 	}
@@ -84,13 +91,16 @@ func Start(ctx context.Context, dsn string, w Workload, opts ...Option) (*Run, e
 	if err != nil {
 		return nil, fmt.Errorf("workload %q: %w", w.Name, err)
 	}
-	queries := slices.Clone(w.Queries)
+	queries := cloneQueries(w.Queries)
 	r := &Run{
 		name:      w.Name,
 		rate:      w.Rate,
+		proto:     w.protocol(),
+		pool:      w.Connections,
 		opts:      o,
 		cfg:       cfg,
 		mix:       newMix(queries, w.Seed),
+		queries:   queries,
 		queue:     make(chan job, o.queueLimit),
 		schedDone: make(chan struct{}),
 		done:      make(chan struct{}),
@@ -99,10 +109,29 @@ func Start(ctx context.Context, dsn string, w Workload, opts ...Option) (*Run, e
 	return r, nil
 }
 
-func connConfig(dsn, appName string, params map[string]string) (*pgx.ConnConfig, error) {
+// cloneQueries copies qs deeply enough that the caller may change its slices.
+func cloneQueries(qs []Query) []Query {
+	out := slices.Clone(qs)
+	for i := range out {
+		out[i].Args = slices.Clone(out[i].Args)
+		out[i].Statements = slices.Clone(out[i].Statements)
+		for k := range out[i].Statements {
+			out[i].Statements[k].Args = slices.Clone(out[i].Statements[k].Args)
+		}
+	}
+	return out
+}
+
+func connConfig(dsn, appName string, proto Protocol, params map[string]string) (*pgx.ConnConfig, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("parse dsn: %w", err)
+	}
+	// ProtocolPrepared executes its own named statements; the mode then only
+	// applies to BEGIN and COMMIT, which pgx sends as simple queries anyway.
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeCacheStatement
+	if proto == ProtocolSimple {
+		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	}
 	maps.Copy(cfg.RuntimeParams, params)
 	cfg.RuntimeParams["application_name"] = appName
@@ -175,7 +204,7 @@ func (r *Run) launch(base context.Context, queries []Query, conns []*pgx.Conn) {
 	go r.schedule(schedCtx)
 	var wg sync.WaitGroup
 	for _, c := range conns {
-		w := &worker{r: r, conn: c}
+		w := &worker{r: r, conn: c, serial: r.connSerial.Add(1)}
 		wg.Go(func() { w.loop(workCtx) })
 	}
 	go func() {
@@ -238,7 +267,10 @@ func beforeDeadline(ctx context.Context, grace time.Duration) (context.Context, 
 // successful executions, measured from the scheduled send time. AchievedRate
 // is executions (failed included) per second of scheduling: from the start to
 // Stop or to the end of the schedule. Timeline points are by completion time,
-// through the current (or final) second, empty seconds included.
+// through the current (or final) second, empty seconds included. PoolWait is
+// the time executed requests (failed ones included) waited for a connection,
+// by the phase they were scheduled in; ConnectionsBySQLState counts the
+// distinct connections that saw each SQLSTATE.
 func (r *Run) Snapshot() result.Workload {
 	end := r.now()
 	queries, byPhase, timeline := r.rec.summary(end)
@@ -256,6 +288,11 @@ func (r *Run) Snapshot() result.Workload {
 		Queries:      queries,
 		Timeline:     timeline,
 		ByPhase:      byPhase,
+		Protocol:     string(r.proto),
+		Pool:         r.pool,
+		PoolWait:     r.rec.poolWait(),
+
+		ConnectionsBySQLState: r.rec.workloadConns(),
 	}
 }
 

@@ -81,11 +81,43 @@ func (q *queryRec) summary() result.Query {
 		P999MS:           l.P999MS,
 		MaxMS:            l.MaxMS,
 		ByPhase:          make(map[string]result.PhaseStats, len(q.phases)),
+
+		ConnectionsBySQLState: connCounts(q.conns),
 	}
 	for name, p := range q.phases {
 		out.ByPhase[name] = phaseStats(p.count, p.errors, p.latency)
 	}
+	for _, s := range q.stmts {
+		out.Statements = append(out.Statements, s.summary())
+	}
 	return out
+}
+
+func (s *stmtRec) summary() result.TxStatement {
+	l := latencyOf(s.service)
+	return result.TxStatement{Name: s.name, Count: s.count, Errors: s.errors, ErrorsBySQLState: maps.Clone(s.bySQLState),
+		P50MS: l.P50MS, P95MS: l.P95MS, P99MS: l.P99MS, MaxMS: l.MaxMS}
+}
+
+// poolWait summarises the send lag: the time requests waited for a free
+// connection (plus the scheduler's own lateness, normally well under a ms).
+func (r *recorder) poolWait() *result.PoolWait {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	l := latencyOf(r.lag)
+	pw := &result.PoolWait{Count: l.Count, P50MS: l.P50MS, P95MS: l.P95MS, P99MS: l.P99MS, P999MS: l.P999MS, MaxMS: l.MaxMS,
+		ByPhase: make(map[string]result.PhaseStats, len(r.lagPhase))}
+	for name, h := range r.lagPhase {
+		pw.ByPhase[name] = phaseStats(h.TotalCount(), 0, h)
+	}
+	return pw
+}
+
+// workloadConns is the number of connections that saw each SQLSTATE.
+func (r *recorder) workloadConns() map[string]int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return connCounts(r.conns)
 }
 
 // timelineThrough returns the closed windows, the current one, and empty

@@ -16,10 +16,11 @@ const (
 	connectTimeout    = 5 * time.Second // per attempt
 )
 
-// worker executes queued requests on the one connection it owns.
+// worker executes queued requests on the one connection of the pool it owns.
 type worker struct {
-	r    *Run
-	conn *pgx.Conn // nil after a failed reconnection
+	r      *Run
+	conn   *pgx.Conn // nil after a failed reconnection
+	serial int64     // conn's number among the run's connections
 }
 
 // loop runs until the queue is closed and drained, or ctx is cancelled (by
@@ -63,7 +64,8 @@ func (w *worker) handle(ctx context.Context, j job) {
 		return
 	}
 	o.sent = time.Now()
-	o.err = w.exec(ctx, j)
+	o.conn = w.serial
+	o.stmts, o.err = w.exec(ctx, j)
 	o.done = time.Now()
 	if o.err != nil && ctx.Err() != nil {
 		w.r.c.cancelled.Add(1)
@@ -75,17 +77,6 @@ func (w *worker) handle(ctx context.Context, j job) {
 		// a failure is retried before that request.
 		_ = w.ensureConn(ctx)
 	}
-}
-
-// exec runs the statement and reads every row, so that a SELECT is fully
-// executed; statements without rows go through the same path.
-func (w *worker) exec(ctx context.Context, j job) error {
-	rows, err := w.conn.Query(ctx, w.r.mix.queries[j.query].SQL, j.args...)
-	if err != nil {
-		return err
-	}
-	rows.Close()
-	return rows.Err()
 }
 
 // ensureConn makes sure the worker has an open connection, reconnecting with
@@ -106,6 +97,7 @@ func (w *worker) ensureConn(ctx context.Context) error {
 		}
 		pause = min(2*pause, maxBackoff)
 		if w.conn, err = w.connect(ctx); err == nil {
+			w.serial = w.r.connSerial.Add(1)
 			w.r.c.reconnects.Add(1)
 			return nil
 		}

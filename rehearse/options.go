@@ -15,6 +15,7 @@ type options struct {
 	lockInterval time.Duration
 	seed         *int64
 	image        string
+	started      func(*provider.Instance)
 }
 
 // Option configures Run.
@@ -34,6 +35,10 @@ func WithLockInterval(d time.Duration) Option { return func(o *options) { o.lock
 
 // WithSeed overrides the scenario's data.seed.
 func WithSeed(seed int64) Option { return func(o *options) { o.seed = &seed } }
+
+// WithStarted is called with the server as soon as it runs, so that a caller
+// can kill it on a forced exit (a second Ctrl-C) while Run is still unwinding.
+func WithStarted(f func(*provider.Instance)) Option { return func(o *options) { o.started = f } }
 
 func buildOptions(opts []Option) options {
 	o := options{provider: provider.NewLocal(), progress: io.Discard, lockInterval: lockmon.DefaultInterval}

@@ -19,6 +19,7 @@ import (
 	"github.com/rehearse/rehearse/rehearse/provider"
 	"github.com/rehearse/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/scenarios"
+	"github.com/rehearse/rehearse/scenarios/lint"
 )
 
 // cleanupTimeout bounds the work done after the rehearsal ends or is
@@ -56,6 +57,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts ...Option) (*result.R
 	r.res = &result.Result{SchemaVersion: result.SchemaVersion, Scenario: sc.Name, StartedAt: time.Now(),
 		Seed: r.seed, Status: result.StatusCompleted, Steps: []result.Step{}, Phases: []result.Phase{}}
 	defer r.cleanup()
+	r.res.Lint = lint.Results(lint.Scenario(sc))
 
 	if err := r.prepare(ctx); err != nil {
 		return r.partial(err)
@@ -104,6 +106,9 @@ func (r *rehearsal) provision(ctx context.Context) error {
 		return fmt.Errorf("start postgres: %w", err)
 	}
 	r.inst = inst
+	if r.opts.started != nil {
+		r.opts.started(inst)
+	}
 	for _, w := range inst.Warnings {
 		r.logf("warning: %s\n", w)
 	}
@@ -157,7 +162,7 @@ func (r *rehearsal) settle(ctx context.Context) error {
 
 // rehearse runs the measured part: baseline, steps, cooldown.
 func (r *rehearsal) rehearse(ctx context.Context) error {
-	runner, err := migrate.Connect(ctx, r.inst.DSN, migrate.WithProgress(r.opts.progress))
+	runner, err := migrate.Connect(ctx, r.inst.DSN, migrate.WithProgress(r.opts.progress), migrate.WithLiveP99(r.liveP99))
 	if err != nil {
 		return err
 	}
@@ -182,32 +187,116 @@ func (r *rehearsal) rehearse(ctx context.Context) error {
 		return err
 	}
 	r.clock.enter("cooldown")
+	if err := r.traffic.startAt(ctx, "cooldown"); err != nil {
+		return err
+	}
 	r.logf("cooldown: traffic for %s\n", r.sc.Phases.Cooldown)
 	return r.wait(ctx, r.sc.Phases.Cooldown.D())
 }
 
 // migrate runs the steps in order until one fails, starting and stopping
-// workloads at their triggers.
+// workloads at their triggers, and checks after each step that every query
+// still prepares.
 func (r *rehearsal) migrate(ctx context.Context, runner *migrate.Runner) error {
+	if err := r.checkCompatibility(ctx, BeforeMigration); err != nil {
+		return err
+	}
 	for _, step := range r.sc.Migration.Steps {
 		r.clock.enter(step.Name)
+		if err := r.traffic.startAt(ctx, step.Name); err != nil {
+			return err
+		}
+		cached, err := prepareCached(ctx, r.setup, r.traffic)
+		if err != nil {
+			return err
+		}
 		r.logf("step %s: running\n", step.Name)
-		out := runner.Run(ctx, step)
+		stepCtx, endGuard := r.guardStep(ctx)
+		out := runner.Run(stepCtx, step)
+		endGuard()
 		r.res.Steps = append(r.res.Steps, out)
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if b, stopped := guardStopped(stepCtx); stopped {
+			r.res.Guard = &result.GuardAbort{Step: step.Name, Reason: b.reason}
+			r.logf("step %s: stopped by abort_on: %s\n", step.Name, b.reason)
+			return r.rollback(ctx, runner)
 		}
 		if err := r.monitor.Err(); err != nil {
 			return fmt.Errorf("lost the server: %w", err)
 		}
 		if out.Error != "" {
 			r.logf("step %s: FAILED after %dms: %s\n", step.Name, out.DurationMS, stepErrorText(out))
-			return nil
+			if err := r.checkCompatibilityAfter(ctx, step.Name, cached); err != nil {
+				return err
+			}
+			return r.rollback(ctx, runner)
 		}
 		r.logf("step %s: done in %dms\n", step.Name, out.DurationMS)
 		r.traffic.stopTriggered(ctx, step.Name)
 		if err := r.traffic.startTriggered(ctx, step.Name); err != nil {
 			return err
+		}
+		if err := r.checkCompatibilityAfter(ctx, step.Name, cached); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkCompatibilityAfter checks the schema a step left: every query
+// prepared fresh, and the statements prepared before the step executed.
+func (r *rehearsal) checkCompatibilityAfter(ctx context.Context, step string, cached *cachedStatements) error {
+	outcomes, err := cached.execute(ctx, r.setup)
+	if err != nil {
+		return fmt.Errorf("cached-statement check after %s: %w", step, err)
+	}
+	return r.checkCompatibility(ctx, step, outcomes...)
+}
+
+// liveP99 is the traffic's current p99, for throttled batch steps.
+func (r *rehearsal) liveP99() time.Duration { return r.traffic.liveP99() }
+
+// RollbackPhase prefixes the phase name of each rollback step, and
+// AfterRollback is the after_step of the compatibility check that follows them.
+const (
+	RollbackPhase = "rollback:"
+	AfterRollback = "rollback"
+)
+
+// rollback runs migration.rollback after a failed step and checks that every
+// query prepares again afterwards.
+func (r *rehearsal) rollback(ctx context.Context, runner *migrate.Runner) error {
+	if len(r.sc.Migration.Rollback) == 0 {
+		return nil
+	}
+	for _, step := range r.sc.Migration.Rollback {
+		r.clock.enter(RollbackPhase + step.Name)
+		r.logf("rollback %s: running\n", step.Name)
+		out := runner.Run(ctx, step)
+		r.res.Rollback = append(r.res.Rollback, out)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if out.Error != "" {
+			r.logf("rollback %s: FAILED: %s\n", step.Name, stepErrorText(out))
+			break
+		}
+	}
+	return r.checkCompatibility(ctx, AfterRollback)
+}
+
+func (r *rehearsal) checkCompatibility(ctx context.Context, afterStep string, cached ...cachedOutcome) error {
+	compat, err := checkCompatibility(ctx, r.setup, r.traffic, afterStep)
+	mergeCached(compat, cached)
+	r.res.Compatibility = append(r.res.Compatibility, compat...)
+	if err != nil {
+		return fmt.Errorf("compatibility check after %s: %w", afterStep, err)
+	}
+	for _, c := range compat {
+		if !c.OK && c.Running {
+			r.logf("step %s: %s query %s no longer prepares: %s (SQLSTATE %s)\n", afterStep, c.Workload, c.Query, c.Error, c.SQLState)
 		}
 	}
 	return nil
@@ -231,6 +320,10 @@ func (r *rehearsal) finish(ctx context.Context) {
 	r.clock.finish()
 	if r.traffic != nil {
 		r.res.Workloads = r.traffic.stopAll(ctx)
+		r.res.Background = r.traffic.backgroundResults()
+		for i := range r.res.Workloads {
+			r.res.Workloads[i].Warnings = fidelityWarnings(r.res.Workloads[i])
+		}
 	}
 	if r.monitor != nil {
 		rep := r.monitor.Stop(ctx)
@@ -250,20 +343,35 @@ func (r *rehearsal) finish(ctx context.Context) {
 	r.res.DurationMS = time.Since(r.res.StartedAt).Milliseconds()
 }
 
+// fidelityWarnings says where a workload did not get the traffic it asked
+// for, instead of letting a lower rate pass silently.
+func fidelityWarnings(w result.Workload) []string {
+	var warnings []string
+	if w.Dropped > 0 {
+		warnings = append(warnings, fmt.Sprintf("%d requests dropped: more than a minute of requests was queued waiting for a connection", w.Dropped))
+	}
+	if len(w.Queries) > 0 && w.AchievedRate < 0.95*w.TargetRate {
+		warnings = append(warnings, fmt.Sprintf("achieved %.1f/s of the %.0f/s asked: the database or the generator did not keep up (more connections may help)", w.AchievedRate, w.TargetRate))
+	}
+	return warnings
+}
+
 // mergeSampledLocks fills the locks of steps that ran outside a transaction
 // (their own backend could not be asked before commit) from the monitor's samples.
 func mergeSampledLocks(steps []result.Step, held map[string][]result.StepLock) {
 	for i := range steps {
 		if len(steps[i].Locks) == 0 && len(held[steps[i].Name]) > 0 {
 			steps[i].Locks = held[steps[i].Name]
+			steps[i].LocksSampled = true
 		}
 	}
 }
 
-// partial turns an error into the result to return: none before traffic
-// started, an aborted result with what was measured after.
+// partial turns an error into the result to return: none when no server
+// was started, else an aborted result with what was measured so far and the
+// stage it stopped in.
 func (r *rehearsal) partial(err error) (*result.Result, error) {
-	if r.clock.epoch.IsZero() {
+	if r.inst == nil {
 		return nil, err
 	}
 	stage := r.clock.Stage()
@@ -273,6 +381,9 @@ func (r *rehearsal) partial(err error) (*result.Result, error) {
 	r.res.Error = err.Error()
 	if errors.Is(err, context.Canceled) {
 		r.res.Error = "interrupted"
+	}
+	if r.res.Phases == nil {
+		r.res.Phases = []result.Phase{}
 	}
 	r.res.Verdict = result.Verdict{Pass: false, Reasons: []string{"rehearsal aborted in " + stage + ": " + r.res.Error}, Checks: []result.Check{}}
 	return r.res, err

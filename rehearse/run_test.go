@@ -1,7 +1,6 @@
 package rehearse_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"path/filepath"
@@ -234,8 +233,8 @@ migration:
 	p := &trackingLocal{}
 	res, err := rehearse.Run(context.Background(), sc, rehearse.WithProvider(p))
 	p.assertNothingLeft(t)
-	if res != nil {
-		t.Errorf("a rehearsal that never started traffic returned a result: %+v", res)
+	if res == nil || res.Status != result.StatusAborted || res.AbortedIn != "schema" || res.Verdict.Pass {
+		t.Errorf("result = %+v, want aborted in schema", res)
 	}
 	var sqlErr *rehearse.SQLError
 	if !errors.As(err, &sqlErr) || sqlErr.SQLState != "42703" {
@@ -251,7 +250,7 @@ func TestInterruptAbortsAndCleansUp(t *testing.T) {
 	sc.Phases.Baseline = scenarios.Duration(time.Hour)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	progress := &cancelOn{substr: "baseline:", cancel: cancel}
+	progress := &onLine{substr: "baseline:", do: cancel}
 	p := &trackingLocal{}
 	res, err := rehearse.Run(ctx, sc, rehearse.WithProvider(p), rehearse.WithProgress(progress, false))
 	p.assertNothingLeft(t)
@@ -261,24 +260,6 @@ func TestInterruptAbortsAndCleansUp(t *testing.T) {
 	if res == nil || res.Status != result.StatusAborted || res.AbortedIn != "baseline" || res.Verdict.Pass {
 		t.Fatalf("result = %+v, want aborted in baseline and not passing", res)
 	}
-}
-
-// cancelOn cancels when a progress line contains substr.
-type cancelOn struct {
-	mu     sync.Mutex
-	buf    bytes.Buffer
-	substr string
-	cancel context.CancelFunc
-}
-
-func (c *cancelOn) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.buf.Write(p)
-	if strings.Contains(c.buf.String(), c.substr) {
-		c.cancel()
-	}
-	return len(p), nil
 }
 
 func assertChecks(t *testing.T, res *result.Result, names ...string) {

@@ -16,8 +16,8 @@ import (
 	"github.com/rehearse/rehearse/scenarios"
 )
 
-// traffic owns the workloads of a rehearsal: built before the baseline,
-// started and stopped at their triggers.
+// traffic owns the workloads and background sessions of a rehearsal: built
+// before the baseline, started and stopped at their triggers.
 type traffic struct {
 	dsn       string
 	steps     []string // migration step names: the phases merged into Workload.Migration
@@ -27,6 +27,16 @@ type traffic struct {
 	mu      sync.Mutex
 	running map[string]*loadgen.Run
 	done    map[string]result.Workload
+
+	background []plannedBackground
+	bgRunning  map[string]*BackgroundSession       // guarded by mu
+	bgDone     map[string]result.BackgroundSession // guarded by mu
+}
+
+// plannedBackground is a background session waiting for its trigger.
+type plannedBackground struct {
+	kind, trigger string // "start_at" or "start_after", and the phase or step
+	spec          BackgroundSpec
 }
 
 type plannedWorkload struct {
@@ -43,24 +53,62 @@ func AppName(workload string) string { return "rehearse/" + workload }
 // a bad ref fails before any traffic starts.
 func planTraffic(ctx context.Context, conn *pgx.Conn, sc *scenarios.Scenario, seed int64, dsn string, c *clock) (*traffic, error) {
 	keys := datagen.CachedKeys(ctx, conn)
-	t := &traffic{dsn: dsn, clock: c, steps: stepNames(sc), running: map[string]*loadgen.Run{}, done: map[string]result.Workload{}}
+	t := &traffic{dsn: dsn, clock: c, steps: stepNames(sc), running: map[string]*loadgen.Run{}, done: map[string]result.Workload{},
+		bgRunning: map[string]*BackgroundSession{}, bgDone: map[string]result.BackgroundSession{}}
 	for _, w := range sc.Traffic.Workloads() {
 		spec := loadgen.Workload{Name: w.Name, AppName: AppName(w.Name), Rate: w.Rate,
-			Connections: w.Connections, Seed: seed ^ int64(hashOf(w.Name))}
+			Connections: w.PoolSize(), Protocol: loadgen.Protocol(w.ClientProtocol()), Seed: seed ^ int64(hashOf(w.Name))}
 		for _, q := range w.Queries {
-			lq := loadgen.Query{Name: q.Name, SQL: q.SQL, Weight: q.Weight}
-			for i, arg := range q.Args {
-				f, err := datagen.Compile(arg, keys)
-				if err != nil {
-					return nil, fmt.Errorf("traffic.%s query %s arg $%d: %w", w.Name, q.Name, i+1, err)
-				}
-				lq.Args = append(lq.Args, loadgen.ArgFunc(f))
+			lq, err := planQuery(q, keys)
+			if err != nil {
+				return nil, fmt.Errorf("traffic.%s %w", w.Name, err)
 			}
 			spec.Queries = append(spec.Queries, lq)
 		}
 		t.workloads = append(t.workloads, plannedWorkload{name: w.Name, startAfter: w.StartAfter, stopAfter: w.StopAfter, spec: spec})
 	}
+	t.background = planBackground(sc)
 	return t, nil
+}
+
+// planQuery compiles one query entry: its argument generators, and for a
+// transaction its statements with their parameters renumbered.
+func planQuery(q *scenarios.Query, keys datagen.KeySource) (loadgen.Query, error) {
+	lq := loadgen.Query{Name: q.Name, Weight: q.Weight}
+	for i, arg := range q.Args {
+		f, err := datagen.Compile(arg, keys)
+		if err != nil {
+			return lq, fmt.Errorf("query %s arg $%d: %w", q.Name, i+1, err)
+		}
+		lq.Args = append(lq.Args, loadgen.ArgFunc(f))
+	}
+	if !q.IsTransaction() {
+		lq.SQL = q.SQL
+		return lq, nil
+	}
+	stmts, err := q.Statements()
+	if err != nil {
+		return lq, err
+	}
+	for _, st := range stmts {
+		lq.Statements = append(lq.Statements, loadgen.Statement{Name: st.Name, SQL: st.SQL, Args: st.Args})
+	}
+	lq.Think = q.Think.D()
+	return lq, nil
+}
+
+// queryStatements lists what a planned query sends: its SQL, or each
+// statement of its transaction (named query.statement), with the SQL the
+// server sees.
+func queryStatements(q loadgen.Query) []loadgen.Statement {
+	if len(q.Statements) == 0 {
+		return []loadgen.Statement{{Name: q.Name, SQL: q.SQL}}
+	}
+	out := make([]loadgen.Statement, len(q.Statements))
+	for i, st := range q.Statements {
+		out[i] = loadgen.Statement{Name: q.Name + "." + st.Name, SQL: st.SQL, Args: st.Args}
+	}
+	return out
 }
 
 func stepNames(sc *scenarios.Scenario) []string {
@@ -72,8 +120,17 @@ func stepNames(sc *scenarios.Scenario) []string {
 }
 
 // startTriggered starts the workloads whose start_after equals after ("" for
-// those that run from the baseline on).
+// those that run from the baseline on, called as the baseline begins), and
+// the background sessions that start then: start_after that step, or
+// start_at baseline for "".
 func (t *traffic) startTriggered(ctx context.Context, after string) error {
+	kind, trigger := "start_after", after
+	if after == "" {
+		kind, trigger = "start_at", scenarios.PhaseBaseline
+	}
+	if err := t.startBackground(ctx, kind, trigger); err != nil {
+		return err
+	}
 	for _, w := range t.workloads {
 		if w.startAfter != after {
 			continue
@@ -112,9 +169,13 @@ func (t *traffic) stop(ctx context.Context, name string) {
 	}
 }
 
-// stopAll stops every running workload and returns all summaries in scenario
-// order; a workload that never started appears with its target rate and no queries.
+// stopAll stops every background session, then every running workload, and
+// returns the workloads' summaries in scenario order; a workload that never
+// started appears with its target rate and no queries. The sessions' records
+// are then in backgroundResults. Background sessions stop first: a lock they
+// hold would otherwise keep traffic queries waiting until Stop cancels them.
 func (t *traffic) stopAll(ctx context.Context) []result.Workload {
+	t.stopBackground(ctx)
 	for _, w := range t.workloads {
 		t.stop(ctx, w.name)
 	}
@@ -135,12 +196,17 @@ func (t *traffic) classifier() lockmon.Classifier {
 	for _, w := range t.workloads {
 		names[w.spec.AppName] = map[string]string{}
 		for _, q := range w.spec.Queries {
-			names[w.spec.AppName][q.SQL] = q.Name
+			for _, st := range queryStatements(q) {
+				names[w.spec.AppName][st.SQL] = st.Name
+			}
 		}
 	}
 	return func(app, query string) (string, string) {
 		if app == lockmon.MigrationApp {
 			return "migration", truncate(query, 300)
+		}
+		if name, ok := strings.CutPrefix(app, BackgroundAppPrefix); ok {
+			return BackgroundWorkload, name
 		}
 		if byText, ok := names[app]; ok {
 			name := byText[query]

@@ -14,8 +14,18 @@ import (
 // thresholds. Every step must succeed; a threshold the scenario does not set
 // is not checked. It reads only its arguments.
 func Judge(sc *scenarios.Scenario, res *result.Result) result.Verdict {
-	checks := []result.Check{stepsCheck(sc, res.Steps)}
+	checks := []result.Check{stepsCheck(sc, res.Steps), compatibilityCheck(res.Compatibility)}
+	if res.Guard != nil {
+		checks = append(checks, result.Check{Name: "abort_on", Limit: "live traffic stays inside migration.abort_on", Pass: false,
+			Observed: fmt.Sprintf("stopped at step %s: %s", res.Guard.Step, res.Guard.Reason)})
+	}
+	if len(res.Rollback) > 0 {
+		checks = append(checks, rollbackCheck(res))
+	}
 	th := sc.Thresholds
+	for _, rule := range th.Forbid {
+		checks = append(checks, forbidCheck(rule, res.Steps))
+	}
 	if th.MaxLockWait != nil {
 		checks = append(checks, lockWaitCheck(th.MaxLockWait.D().Seconds()*1000, res.LockWaits))
 	}
@@ -28,6 +38,9 @@ func Judge(sc *scenarios.Scenario, res *result.Result) result.Verdict {
 		if limit, ok := th.MaxErrorRate[w.Name]; ok {
 			checks = append(checks, errorRateCheck(limit, w))
 		}
+	}
+	if th.MaxPoolWait != nil {
+		checks = append(checks, poolWaitCheck(th.MaxPoolWait.D().Seconds()*1000, res.Workloads))
 	}
 	if th.MaxDuration != nil {
 		checks = append(checks, durationCheck(th.MaxDuration.D().Seconds()*1000, res.Steps))
@@ -56,6 +69,105 @@ func stepsCheck(sc *scenarios.Scenario, steps []result.Step) result.Check {
 		c.Pass = false
 	}
 	return c
+}
+
+// compatibilityCheck fails when a query of a workload that was serving
+// traffic no longer prepared after a step: old and new code must both work.
+func compatibilityCheck(compat []result.Compatibility) result.Check {
+	c := result.Check{Name: "compatibility", Limit: "every query of a running workload prepares after every step", Pass: true}
+	var broken []string
+	checked := 0
+	for _, e := range compat {
+		if !e.Running {
+			continue
+		}
+		checked++
+		if !e.OK {
+			broken = append(broken, fmt.Sprintf("%s query %s after %s: %s (SQLSTATE %s)", e.Workload, e.Query, e.AfterStep, e.Error, e.SQLState))
+		}
+	}
+	c.Observed = fmt.Sprintf("%d checks, all prepare", checked)
+	if len(broken) > 0 {
+		c.Pass = false
+		c.Observed = fmt.Sprintf("%d of %d break: %s", len(broken), checked, strings.Join(firstN(broken, 3), "; "))
+	}
+	return c
+}
+
+// rollbackCheck says whether the rollback steps ran and brought the schema
+// back to one that every running workload's queries prepare against. It
+// records the outcome; the verdict fails anyway, since a step failed.
+func rollbackCheck(res *result.Result) result.Check {
+	c := result.Check{Name: "rollback", Limit: "every rollback step succeeds and running queries prepare again", Pass: true}
+	for _, s := range res.Rollback {
+		if s.Error != "" {
+			c.Pass = false
+			c.Observed = fmt.Sprintf("rollback step %s failed: %s", s.Name, stepErrorText(s))
+			return c
+		}
+	}
+	checked, broken := 0, 0
+	for _, e := range res.Compatibility {
+		if e.AfterStep == AfterRollback && e.Running {
+			checked++
+			if !e.OK {
+				broken++
+			}
+		}
+	}
+	c.Pass = broken == 0
+	c.Observed = fmt.Sprintf("%d rollback steps ran; %d of %d queries of running workloads prepare afterwards", len(res.Rollback), checked-broken, checked)
+	return c
+}
+
+func firstN(list []string, n int) []string {
+	if len(list) <= n {
+		return list
+	}
+	return append(list[:n:n], fmt.Sprintf("and %d more", len(list)-n))
+}
+
+// forbidCheck applies one thresholds.forbid rule to every step.
+func forbidCheck(rule scenarios.ForbidRule, steps []result.Step) result.Check {
+	c := result.Check{Name: "forbid " + rule.Rule, Limit: "never", Pass: true}
+	if rule.Limit > 0 {
+		c.Limit = result.FormatMS(rule.Limit.D().Seconds() * 1000)
+	}
+	var found []string
+	for _, s := range steps {
+		found = append(found, forbiddenIn(rule, s)...)
+	}
+	c.Observed = "none"
+	if len(found) > 0 {
+		c.Pass = false
+		c.Observed = strings.Join(firstN(found, 3), "; ")
+	}
+	return c
+}
+
+func forbiddenIn(rule scenarios.ForbidRule, s result.Step) []string {
+	var found []string
+	limitMS := rule.Limit.D().Seconds() * 1000
+	switch rule.Rule {
+	case scenarios.ForbidRewrite:
+		for _, rel := range s.Rewrote {
+			found = append(found, fmt.Sprintf("step %s rewrote %s", s.Name, rel))
+		}
+	case scenarios.ForbidWriteBlockingScan:
+		for _, sc := range s.Scans {
+			if sc.BlocksWrites {
+				found = append(found, fmt.Sprintf("step %s scanned %s (%d rows) holding %s", s.Name, sc.Relation, sc.Rows, sc.Mode))
+			}
+		}
+	case scenarios.ForbidAccessExclusiveOver, scenarios.ForbidWriteLockOver:
+		for _, l := range s.Locks {
+			strongEnough := l.Mode == "AccessExclusiveLock" || (rule.Rule == scenarios.ForbidWriteLockOver && lockmon.BlocksWrites(l.Mode))
+			if strongEnough && l.HeldMS > limitMS {
+				found = append(found, fmt.Sprintf("step %s held %s on %s for %s", s.Name, l.Mode, l.Relation, result.FormatMS(l.HeldMS)))
+			}
+		}
+	}
+	return found
 }
 
 func countOK(steps []result.Step) int {

@@ -18,16 +18,118 @@ import (
 // maxTextEvents is how many lock wait events the terminal summary lists.
 const maxTextEvents = 5
 
-// Text writes the terminal summary: verdict, checks, steps, latency per
+// Text writes the terminal summary: verdict, hazards with their fixes,
+// checks, steps and their statements, compatibility breaks, latency per
 // workload, query and phase, and lock waits.
 func Text(w io.Writer, r *result.Result) error {
 	p := &printer{w: w}
 	p.header(r)
+	p.hazards(r)
 	p.checks(r)
 	p.steps(r)
+	p.statements(r)
+	p.lint(r)
+	p.compatibility(r)
 	p.workloads(r)
+	p.background(r)
 	p.lockWaits(r)
 	return p.err
+}
+
+func (p *printer) hazards(r *result.Result) {
+	hs := Hazards(r)
+	if len(hs) == 0 {
+		return
+	}
+	p.printf("\nWhat hurt, and the fix\n")
+	for _, h := range hs {
+		p.printf("  ! %s\n    fix: %s\n", h.What, h.Fix)
+	}
+}
+
+// statements lists what each statement of a traced step did: its locks,
+// rewrites and write-blocking scans.
+func (p *printer) statements(r *result.Result) {
+	var rows [][]string
+	for _, s := range append(append([]result.Step{}, r.Steps...), r.Rollback...) {
+		for _, st := range s.Statements {
+			rows = append(rows, []string{s.Name, clip(st.SQL, 60), result.FormatMS(st.DurationMS), stepLocks(st.Locks),
+				strings.Join(st.Rewrote, ", "), blockingScans(st.Scans)})
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	p.printf("\nStatements\n")
+	p.table([]string{"step", "statement", "took", "locks taken (held until commit)", "rewrote", "scanned blocking writes"}, rows)
+}
+
+func blockingScans(scans []result.TableScan) string {
+	var parts []string
+	for _, sc := range scans {
+		if sc.BlocksWrites {
+			parts = append(parts, fmt.Sprintf("%s (%s rows)", sc.Relation, thousands(sc.Rows)))
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+// compatibility lists the queries that stopped preparing, or that a caching
+// driver would see fail, after a step.
+func (p *printer) compatibility(r *result.Result) {
+	var rows [][]string
+	for _, c := range r.Compatibility {
+		cachedBroke := c.CachedOK != nil && !*c.CachedOK
+		if c.OK && !cachedBroke {
+			continue
+		}
+		rows = append(rows, []string{c.Workload, c.Query, c.AfterStep, compatText(c.OK, c.SQLState), cachedCell(c), runningWord(c.Running)})
+	}
+	if len(rows) == 0 {
+		return
+	}
+	p.printf("\nCompatibility: queries that break (the others prepare after every step)\n")
+	p.table([]string{"workload", "query", "after", "prepared fresh", "prepared before, run after", "serving traffic"}, rows)
+}
+
+func compatText(ok bool, sqlstate string) string {
+	if ok {
+		return "ok"
+	}
+	return "FAILS " + sqlstate
+}
+
+func cachedCell(c result.Compatibility) string {
+	if c.CachedOK == nil {
+		return "-"
+	}
+	return compatText(*c.CachedOK, c.CachedSQLState)
+}
+
+func runningWord(running bool) string {
+	if running {
+		return "yes"
+	}
+	return "no"
+}
+
+// background lists the background sessions and how long each run held.
+func (p *printer) background(r *result.Result) {
+	if len(r.Background) == 0 {
+		return
+	}
+	p.printf("\nBackground sessions\n")
+	var rows [][]string
+	for _, b := range r.Background {
+		for _, run := range b.Runs {
+			rows = append(rows, []string{b.Name, b.Trigger, clip(b.SQL, 50), run.Phase, result.FormatMS(run.QueryMS),
+				result.FormatMS(run.HeldMS), run.SQLState})
+		}
+		if b.Error != "" {
+			rows = append(rows, []string{b.Name, b.Trigger, clip(b.SQL, 50), "", "", "", b.Error})
+		}
+	}
+	p.table([]string{"session", "trigger", "sql", "phase", "ran", "held idle", "error"}, rows)
 }
 
 // printer keeps the first write error so that the sections read as a list.
@@ -75,6 +177,9 @@ func (p *printer) header(r *result.Result) {
 	if r.Status == result.StatusAborted {
 		p.printf("ABORTED in %s: %s\n", r.AbortedIn, r.Error)
 	}
+	if r.Guard != nil {
+		p.printf("STOPPED by abort_on at step %s: %s\n", r.Guard.Step, r.Guard.Reason)
+	}
 	for _, reason := range r.Verdict.Reasons {
 		p.printf("  ✗ %s\n", reason)
 	}
@@ -115,12 +220,22 @@ func (p *printer) steps(r *result.Result) {
 		return
 	}
 	p.printf("\nMigration steps\n")
-	rows := make([][]string, 0, len(r.Steps))
+	rows := make([][]string, 0, len(r.Steps)+len(r.Rollback))
 	for _, s := range r.Steps {
-		rows = append(rows, []string{s.Name, result.FormatMS(float64(s.DurationMS)), stepLocks(s.Locks),
-			strings.Join(s.Rewrote, ", "), stepOutcome(s)})
+		rows = append(rows, stepRow(s.Name, s))
+	}
+	for _, s := range r.Rollback {
+		rows = append(rows, stepRow("rollback "+s.Name, s))
 	}
 	p.table([]string{"step", "duration", "strongest lock per relation", "rewrote", "outcome"}, rows)
+}
+
+func stepRow(name string, s result.Step) []string {
+	locks := stepLocks(s.Locks)
+	if s.LocksSampled && locks != "" {
+		locks += "\n(sampled)"
+	}
+	return []string{name, result.FormatMS(float64(s.DurationMS)), locks, strings.Join(s.Rewrote, ", "), stepOutcome(s)}
 }
 
 func stepLocks(locks []result.StepLock) string {
@@ -133,10 +248,17 @@ func stepLocks(locks []result.StepLock) string {
 
 func stepOutcome(s result.Step) string {
 	if s.Error == "" {
+		text := "ok"
 		if s.Batches > 0 {
-			return fmt.Sprintf("ok: %d batches, %s rows", s.Batches, thousands(s.Rows))
+			text = fmt.Sprintf("ok: %d batches, %s rows", s.Batches, thousands(s.Rows))
 		}
-		return "ok"
+		if s.LockTimeouts > 0 {
+			text += fmt.Sprintf("\n%d lock timeouts, %d tries", s.LockTimeouts, s.Attempts)
+		}
+		if s.ThrottledMS > 0 {
+			text += "\nthrottled " + result.FormatMS(float64(s.ThrottledMS))
+		}
+		return text
 	}
 	text := "FAILED: " + s.Error
 	if s.SQLState != "" {
@@ -152,10 +274,13 @@ func (p *printer) workloads(r *result.Result) {
 	phases := phaseOrder(r)
 	for _, w := range r.Workloads {
 		p.printf("\nWorkload %s: target %.0f/s, achieved %.1f/s", w.Name, w.TargetRate, w.AchievedRate)
-		if w.Dropped > 0 {
-			p.printf(", %d requests dropped (the generator fell behind)", w.Dropped)
+		if w.PoolWait != nil && w.PoolWait.Count > 0 {
+			p.printf(", pool wait p99 %s max %s", result.FormatMS(w.PoolWait.P99MS), result.FormatMS(w.PoolWait.MaxMS))
 		}
 		p.printf("\n")
+		for _, warning := range w.Warnings {
+			p.printf("  warning: %s\n", warning)
+		}
 		if len(w.Queries) == 0 {
 			p.printf("  (never started)\n")
 			continue

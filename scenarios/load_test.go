@@ -218,8 +218,9 @@ func TestValidateGoBuilt(t *testing.T) {
 	s.ApplyDefaults()
 	eq(t, "connections", s.Traffic.Old.Connections, DefaultConnections)
 	eq(t, "baseline", s.Phases.Baseline.D(), DefaultPhase)
+	s.Data.Tables["t"].Columns = map[string]*ValueSpec{"v": {Gen: "word", Dist: "zipf"}}
 	err := s.Validate()
-	eq(t, "message", fmt.Sprint(err), "data.tables.t: column t.v is NOT NULL without a default: give it a generator under data.tables.t.columns")
+	eq(t, "message", fmt.Sprint(err), "data.tables.t.columns.v.dist: gen: word has no order to shape; dist applies to number, price, date and ref")
 
 	s.Data.Tables["t"].Columns = map[string]*ValueSpec{"v": {Gen: "word"}}
 	if err := s.Validate(); err != nil {

@@ -7,8 +7,13 @@ package scenarios
 // Pos for scenarios that were not loaded from YAML.
 
 // SchemaPos maps a byte offset in SchemaSQL to SchemaFile (schema.file, or the
-// scenario file for inline sql).
-func (s *Scenario) SchemaPos(offset int) Pos { return s.schemaSrc.pos(s.SchemaSQL, offset) }
+// scenario file for inline sql), or to the migration file it came from.
+func (s *Scenario) SchemaPos(offset int) Pos {
+	if pos, ok := s.baselinePos(offset); ok {
+		return pos
+	}
+	return s.schemaSrc.pos(s.SchemaSQL, offset)
+}
 
 // SQLPos maps a byte offset in the step's SQL to the scenario file.
 func (s *Step) SQLPos(offset int) Pos { return s.src.pos(s.SQL, offset) }

@@ -19,6 +19,9 @@ type Scenario struct {
 	Migration  Migration  `yaml:"migration" json:"migration"`
 	Phases     Phases     `yaml:"phases" json:"phases"`
 	Thresholds Thresholds `yaml:"thresholds" json:"thresholds"`
+	// Background lists sessions that run beside the traffic (long queries,
+	// idle transactions, open snapshots), each started at its trigger.
+	Background []*Background `yaml:"background" json:"background,omitempty"`
 
 	// Path is the file the scenario was read from; "" when loaded from bytes.
 	Path string `yaml:"-" json:"-"`
@@ -29,6 +32,10 @@ type Scenario struct {
 	SchemaLine int `yaml:"-" json:"-"`
 	// SchemaFile is the file SchemaSQL came from: Schema.File resolved, or Path.
 	SchemaFile string `yaml:"-" json:"-"`
+	// Baseline holds one step per migration file when the schema comes from
+	// schema.migrations, in the order applied; SchemaSQL is their SQL joined
+	// and SchemaPos maps into their files. Nil for schema.file and schema.sql.
+	Baseline []*Step `yaml:"-" json:"-"`
 
 	schemaSrc textSource // maps offsets in SchemaSQL to SchemaFile
 }
@@ -41,6 +48,12 @@ type Postgres struct {
 	Version string `yaml:"version" json:"version,omitempty"`
 	// Settings are server settings passed as `-c key=value` at start.
 	Settings map[string]Setting `yaml:"settings" json:"settings,omitempty"`
+	// Versions rehearses the scenario once per major version ("13", "17"),
+	// side by side (rehearse.RunMatrix); it replaces Version.
+	Versions []string `yaml:"versions" json:"versions,omitempty"`
+	// Replica starts a streaming standby beside the server and records
+	// replication lag and WAL volume (validate_replication.go).
+	Replica bool `yaml:"replica" json:"replica,omitempty"`
 }
 
 // Schema is the baseline schema, applied before data is loaded.
@@ -49,6 +62,8 @@ type Schema struct {
 	File string `yaml:"file" json:"file,omitempty"`
 	// SQL is inline SQL.
 	SQL string `yaml:"sql" json:"sql,omitempty"`
+	// Migrations builds the baseline from a migration directory, up to a version.
+	Migrations *MigrationDir `yaml:"migrations" json:"migrations,omitempty"`
 }
 
 // Data describes the synthetic data set loaded after the baseline schema.
@@ -57,11 +72,17 @@ type Data struct {
 	Seed int64 `yaml:"seed" json:"seed"`
 	// Tables maps a table name (as in the schema) to what to load into it.
 	Tables map[string]*Table `yaml:"tables" json:"tables,omitempty"`
+	// Vacuum is run on each loaded table once its indexes are built:
+	// "freeze" (default: VACUUM (FREEZE), so traffic never meets an
+	// anti-wraparound vacuum or unset hint bits), "plain" or "none".
+	Vacuum string `yaml:"vacuum" json:"vacuum,omitempty"`
+	// Analyze gathers planner statistics on each loaded table (default true).
+	Analyze *bool `yaml:"analyze" json:"analyze,omitempty"`
 }
 
 // Table says how many rows a table gets and how its columns are generated.
-// Columns the scenario does not name are left to the database (defaults,
-// identity, NULL).
+// Columns the scenario does not name get valid values from their type and
+// constraints (datagen reads them from the catalog), or their default.
 type Table struct {
 	Rows    Count                 `yaml:"rows" json:"rows"`
 	Columns map[string]*ValueSpec `yaml:"columns" json:"columns,omitempty"`
@@ -85,6 +106,30 @@ type ValueSpec struct {
 	To   string `yaml:"to" json:"to,omitempty"`
 	// NullRatio is the share of NULLs, 0..1.
 	NullRatio float64 `yaml:"null_ratio" json:"null_ratio,omitempty"`
+	// Dist is how values (number, price, date, lists) or keys (ref) are
+	// drawn: uniform (default), zipf, normal, sequential, hot, or recent
+	// (dates only: more rows toward `to`).
+	Dist string `yaml:"dist" json:"dist,omitempty"`
+	// Exponent is zipf's s > 0 (default 1: the k-th most frequent key has
+	// weight 1/k^s) or recent's steepness >= 0 (default 1).
+	Exponent *float64 `yaml:"exponent" json:"exponent,omitempty"`
+	// Mean and StdDev shape normal: in the values' units for number and
+	// price, as a fraction 0..1 of the range for ref, date and lists.
+	Mean   *float64 `yaml:"mean" json:"mean,omitempty"`
+	StdDev *float64 `yaml:"stddev" json:"stddev,omitempty"`
+	// Hot puts a share of the draws on a fraction of the keys; it implies
+	// dist: hot (default {keys: 0.2, share: 0.8}).
+	Hot *Hot `yaml:"hot" json:"hot,omitempty"`
+	// Unique makes every value of a loaded column distinct (columns with a
+	// single-column UNIQUE or PRIMARY KEY constraint are unique anyway).
+	Unique bool `yaml:"unique" json:"unique,omitempty"`
+}
+
+// Hot is the "hot keys" distribution: Share (0..1) of the draws fall on the
+// first Keys (0..1) of the keys or values, the rest on the others.
+type Hot struct {
+	Keys  float64 `yaml:"keys" json:"keys"`
+	Share float64 `yaml:"share" json:"share"`
 }
 
 // Traffic is the simulated application load: old code and new code.
@@ -118,6 +163,9 @@ type Workload struct {
 	Rate float64 `yaml:"rate" json:"rate"`
 	// Connections is the number of database connections (default 8).
 	Connections int `yaml:"connections" json:"connections"`
+	// Client is how the application talks to the database: protocol and
+	// pool size (see ClientProtocol and PoolSize).
+	Client *Client `yaml:"client" json:"client,omitempty"`
 	// StartAfter names the migration step after which this workload starts;
 	// empty means it runs from the baseline on.
 	StartAfter string `yaml:"start_after" json:"start_after,omitempty"`
@@ -134,6 +182,11 @@ type Query struct {
 	Weight float64      `yaml:"weight" json:"weight"`
 	SQL    string       `yaml:"sql" json:"sql"`
 	Args   []*ValueSpec `yaml:"args" json:"args,omitempty"`
+	// Transaction makes the entry a transaction of these statements, which
+	// share Args; SQL is then empty. Think is the application's pause after
+	// each of them, before the next one or COMMIT.
+	Transaction []*TxStatement `yaml:"transaction" json:"transaction,omitempty"`
+	Think       Duration       `yaml:"think" json:"think,omitempty"`
 
 	src textSource // maps offsets in SQL to the scenario file
 }
@@ -141,6 +194,14 @@ type Query struct {
 // Migration is the sequence of steps rehearsed under traffic.
 type Migration struct {
 	Steps []*Step `yaml:"steps" json:"steps"`
+	// Rollback runs, in order, when a step fails: what a deploy would do to
+	// get back to a schema old code works with. The rehearsal checks it does.
+	Rollback []*Step `yaml:"rollback" json:"rollback,omitempty"`
+	// Migrations makes Steps one step per file of a migration directory,
+	// named after the file; the file must then leave steps out.
+	Migrations *MigrationDir `yaml:"migrations" json:"migrations,omitempty"`
+	// AbortOn is the guard that stops the migration when traffic suffers.
+	AbortOn *AbortOn `yaml:"abort_on" json:"abort_on,omitempty"`
 }
 
 // Step is one migration step: SQL, or a batched backfill.
@@ -157,8 +218,27 @@ type Step struct {
 	// this step; zero leaves the server's setting.
 	LockTimeout      Duration `yaml:"lock_timeout" json:"lock_timeout,omitempty"`
 	StatementTimeout Duration `yaml:"statement_timeout" json:"statement_timeout,omitempty"`
+	// Command runs an external migration tool instead of SQL, with
+	// DATABASE_URL and PG* set to the rehearsal database; "$DATABASE_URL"
+	// and other $VARS in the arguments are expanded.
+	Command []string `yaml:"command" json:"command,omitempty"`
+	// Retry re-runs the step (a batch step: the failed batch) when it fails
+	// on lock_timeout, as a careful deploy script would.
+	Retry *Retry `yaml:"retry" json:"retry,omitempty"`
 
 	src textSource // maps offsets in SQL to the scenario file
+}
+
+// Retry runs a step under a lock_timeout and tries again after a pause when
+// the lock is not granted in time (SQLSTATE 55P03).
+type Retry struct {
+	// Attempts is the most tries, the first included (default 5).
+	Attempts int `yaml:"attempts" json:"attempts"`
+	// LockTimeout is set for each try (default 2s).
+	LockTimeout Duration `yaml:"lock_timeout" json:"lock_timeout"`
+	// Backoff is the pause after the first failed try; it doubles after each
+	// further one (default 1s).
+	Backoff Duration `yaml:"backoff" json:"backoff"`
 }
 
 // InTransaction reports whether the step's SQL runs in one transaction.
@@ -173,8 +253,32 @@ type Batch struct {
 	Size  Count    `yaml:"size" json:"size"`
 	Pause Duration `yaml:"pause" json:"pause,omitempty"`
 	SQL   string   `yaml:"sql" json:"sql"`
+	// Throttle pauses between batches while live traffic suffers.
+	Throttle *Throttle `yaml:"throttle" json:"throttle,omitempty"`
 
 	src textSource // maps offsets in SQL to the scenario file
+}
+
+// Throttle holds a batch step back while the live traffic's p99 (over the
+// last second) is above MaxP99.
+type Throttle struct {
+	MaxP99 Duration `yaml:"max_p99" json:"max_p99"`
+	// MaxReplicationLag holds batches back while the standby's replay lag
+	// is above it (needs postgres.replica); zero is not watched.
+	MaxReplicationLag Duration `yaml:"max_replication_lag" json:"max_replication_lag,omitempty"`
+}
+
+// AbortOn stops the migration as a careful operator would when live traffic
+// crosses a line: the running statement is cancelled, the remaining steps
+// are skipped and migration.rollback runs. Zero fields are not watched.
+type AbortOn struct {
+	// P99 is the largest p99 latency of any workload over the last second.
+	P99 Duration `yaml:"p99" json:"p99,omitempty"`
+	// ErrorRate is the largest share of failed requests of any workload over
+	// the last second (0..1).
+	ErrorRate float64 `yaml:"error_rate" json:"error_rate,omitempty"`
+	// LockWait is the longest a traffic query may be waiting for a lock.
+	LockWait Duration `yaml:"lock_wait" json:"lock_wait,omitempty"`
 }
 
 // Phases sets the length of the windows before and after the migration.
@@ -196,6 +300,16 @@ type Thresholds struct {
 	MaxErrorRate map[string]float64 `yaml:"max_error_rate" json:"max_error_rate,omitempty"`
 	// MaxDuration is the longest the migration (all steps) may take.
 	MaxDuration *Duration `yaml:"max_duration" json:"max_duration,omitempty"`
+	// MaxPoolWait is the longest a traffic request may wait for a pooled
+	// connection.
+	MaxPoolWait *Duration `yaml:"max_pool_wait" json:"max_pool_wait,omitempty"`
+	// MaxReplicationLag is the largest replay lag the standby may reach
+	// (needs postgres.replica).
+	MaxReplicationLag *Duration `yaml:"max_replication_lag" json:"max_replication_lag,omitempty"`
+	// Forbid lists things no step may do: rewrite a table, scan one under a
+	// write-blocking lock, hold ACCESS EXCLUSIVE (or any write-blocking lock)
+	// longer than a limit.
+	Forbid []ForbidRule `yaml:"forbid" json:"forbid,omitempty"`
 }
 
 // Duration is a time.Duration written as "500ms", "2s", "1m30s".

@@ -55,6 +55,8 @@ func (c *checker) run() {
 	c.checkTraffic()
 	c.checkPhases()
 	c.checkThresholds()
+	c.checkClientsAndBackground()
+	c.checkVersionsAndReplica() // validate_postgres.go
 }
 
 func (c *checker) addf(p keyPath, format string, args ...any) {
@@ -136,6 +138,9 @@ func (c *checker) checkPostgres() {
 func (c *checker) checkSchema() {
 	p := root().key("schema")
 	sch := c.s.Schema
+	if c.checkSchemaMigrations(p) { // schema.migrations: validate_migrations.go
+		return
+	}
 	switch {
 	case sch.File == "" && sch.SQL == "":
 		c.addf(p, "missing; give the baseline schema as file: (a SQL file) or sql: (inline SQL)")
@@ -162,11 +167,37 @@ func (c *checker) checkSchema() {
 	c.base = cat
 }
 
-// readSchemaFile reads schema.file relative to the scenario's directory.
+// insideDir resolves name relative to dir and refuses a path that leaves
+// dir, by "..", by an absolute path or through a symbolic link.
+func insideDir(dir, name string) (string, error) {
+	if filepath.IsAbs(name) {
+		return "", fmt.Errorf("%s: give a path relative to the scenario file's directory", name)
+	}
+	base, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	file := filepath.Join(base, name)
+	if real, err := filepath.EvalSymlinks(file); err == nil {
+		file = real
+	}
+	if realBase, err := filepath.EvalSymlinks(base); err == nil {
+		base = realBase
+	}
+	if rel, err := filepath.Rel(base, file); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("%s is outside the scenario file's directory; scenarios may only read files beside them", name)
+	}
+	return file, nil
+}
+
+// readSchemaFile reads schema.file relative to the scenario's directory. A
+// scenario may not make the harness read files outside that directory: a
+// scenario file from a pull request must not be able to read the runner's secrets.
 func (c *checker) readSchemaFile(p keyPath, name string) bool {
-	file := name
-	if !filepath.IsAbs(file) {
-		file = filepath.Join(c.dir, file)
+	file, err := insideDir(c.dir, name)
+	if err != nil {
+		c.addf(p, "%v", err)
+		return false
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -174,15 +205,19 @@ func (c *checker) readSchemaFile(p keyPath, name string) bool {
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		c.addf(p, "cannot read %s: %v", file, err)
+		c.addf(p, "cannot read %s: %v", name, err)
 		return false
 	}
-	c.s.SchemaSQL, c.s.SchemaFile, c.s.SchemaLine = string(data), file, 1
-	c.s.schemaSrc = textSource{file: file, line: 1, col: 1, mode: literalBlock}
+	shown := filepath.Join(c.dir, name) // as the user would write it, for messages
+	c.s.SchemaSQL, c.s.SchemaFile, c.s.SchemaLine = string(data), shown, 1
+	c.s.schemaSrc = textSource{file: shown, line: 1, col: 1, mode: literalBlock}
 	return true
 }
 
 func (c *checker) checkMigration() {
+	if c.checkMigrationMigrations() { // migration.migrations: validate_migrations.go
+		return
+	}
 	p := root().key("migration").key("steps")
 	steps := c.s.Migration.Steps
 	if len(steps) == 0 {
@@ -195,6 +230,36 @@ func (c *checker) checkMigration() {
 	for i, st := range steps {
 		c.checkStep(p.idx(i), i, st, cat)
 	}
+	c.checkRollback(cat)
+	c.checkAbortOn()
+}
+
+func (c *checker) checkAbortOn() {
+	a := c.s.Migration.AbortOn
+	if a == nil {
+		return
+	}
+	p := root().key("migration").key("abort_on")
+	if a.P99 == 0 && a.ErrorRate == 0 && a.LockWait == 0 {
+		c.addf(p, "give at least one of p99, error_rate or lock_wait")
+	}
+	c.checkNonNegative(p.key("p99"), a.P99)
+	c.checkNonNegative(p.key("lock_wait"), a.LockWait)
+	if a.ErrorRate < 0 || a.ErrorRate > 1 {
+		c.addf(p.key("error_rate"), "must be between 0 and 1, got %v", a.ErrorRate)
+	}
+}
+
+// checkRollback checks migration.rollback, the steps run after a failed
+// step. Their names are their own: start_after cannot refer to them.
+func (c *checker) checkRollback(cat *Catalog) {
+	p := root().key("migration").key("rollback")
+	names := c.steps
+	c.steps = map[string]int{}
+	for i, st := range c.s.Migration.Rollback {
+		c.checkStep(p.idx(i), i, st, cat)
+	}
+	c.steps = names
 }
 
 // checkStep checks one step; cat follows the schema through the steps so that
@@ -206,12 +271,20 @@ func (c *checker) checkStep(p keyPath, i int, st *Step, cat *Catalog) {
 	}
 	c.checkStepName(p, i, st.Name)
 	hasSQL := strings.TrimSpace(st.SQL) != ""
-	switch {
-	case hasSQL && st.Batch != nil:
-		c.addf(p, "give either sql or batch, not both")
-	case !hasSQL && st.Batch == nil:
-		c.addf(p, "give sql (statements to run) or batch (a batched backfill)")
+	kinds := 0
+	for _, set := range []bool{hasSQL, st.Batch != nil, st.Command != nil} {
+		if set {
+			kinds++
+		}
 	}
+	switch {
+	case kinds > 1:
+		c.addf(p, "give one of sql, batch or command, not several")
+	case kinds == 0:
+		c.addf(p, "give sql (statements to run), batch (a batched backfill) or command (an external migration tool)")
+	}
+	c.checkCommand(p, st)
+	c.checkRetry(p.key("retry"), st.Retry)
 	if st.Transaction != nil && st.Batch != nil {
 		c.addf(p.key("transaction"), "applies only to sql steps; each batch runs in its own transaction")
 	}
@@ -223,6 +296,32 @@ func (c *checker) checkStep(p keyPath, i int, st *Step, cat *Catalog) {
 	if st.Batch != nil {
 		c.checkBatch(p.key("batch"), st.Batch, cat)
 	}
+}
+
+func (c *checker) checkCommand(step keyPath, st *Step) {
+	p := step.key("command")
+	if st.Command == nil {
+		return
+	}
+	if len(st.Command) == 0 || strings.TrimSpace(st.Command[0]) == "" {
+		c.addf(p, "give the program and its arguments, like [migrate, -path, db/migrations, -database, $DATABASE_URL, up]")
+	}
+	if st.Transaction != nil {
+		c.addf(step.key("transaction"), "does not apply to a command step; the tool decides its transactions")
+	}
+}
+
+func (c *checker) checkRetry(p keyPath, r *Retry) {
+	if r == nil {
+		return
+	}
+	if r.Attempts < 0 || r.Attempts > 100 {
+		c.addf(p.key("attempts"), "must be between 1 and 100, got %d", r.Attempts)
+	}
+	if r.LockTimeout < 0 {
+		c.addf(p.key("lock_timeout"), "must be > 0, got %s", r.LockTimeout)
+	}
+	c.checkNonNegative(p.key("backoff"), r.Backoff)
 }
 
 func (c *checker) checkStepName(p keyPath, i int, name string) {
@@ -277,6 +376,9 @@ func (c *checker) checkBatch(p keyPath, b *Batch, cat *Catalog) {
 		c.addf(p.key("size"), "must be > 0, got %d", b.Size)
 	}
 	c.checkNonNegative(p.key("pause"), b.Pause)
+	if b.Throttle != nil && b.Throttle.MaxP99 <= 0 && (b.Throttle.MaxReplicationLag <= 0 || c.d.has(p.key("throttle").key("max_p99"))) {
+		c.addf(p.key("throttle").key("max_p99"), "must be > 0: the p99 above which batches wait")
+	}
 	c.checkBatchTarget(p, b, cat)
 	if strings.TrimSpace(b.SQL) == "" {
 		c.addf(p.key("sql"), "missing; give the statement run per batch, with $1 (first key) and $2 (end key, exclusive)")

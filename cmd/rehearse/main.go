@@ -11,10 +11,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
+	tclog "github.com/testcontainers/testcontainers-go/log"
 )
 
 // Exit codes scripts and CI depend on.
@@ -41,7 +40,10 @@ func (e *exitError) Unwrap() error { return e.err }
 func cannotRun(err error) error { return &exitError{code: exitCannotRun, err: err} }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// testcontainers prints a banner on Docker detection; rehearse says in
+	// one line what it chose instead.
+	tclog.SetDefault(tclog.NewNoopLogger())
+	ctx, stop := withInterrupts(context.Background(), os.Stderr)
 	code := execute(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -89,5 +91,7 @@ Exit codes: 0 PASS, 1 FAIL, 2 the rehearsal could not run.`,
 	}
 	f.register(root)
 	root.AddCommand(newValidateCmd())
+	root.AddCommand(newReportCmd(), newNightlyCmd())
+	root.AddCommand(newLintCmd())
 	return root
 }

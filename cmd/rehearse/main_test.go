@@ -69,7 +69,7 @@ func TestBadCommandLinesExitTwo(t *testing.T) {
 
 func TestPassExitsZeroAndWritesJSON(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "r.json")
-	code, out, errOut := run(t, "testdata/pass.yaml", "--json", path)
+	code, out, errOut := run(t, "testdata/pass.yaml", "--provider", "local", "--json", path)
 	if code != exitPass {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -84,7 +84,7 @@ func TestPassExitsZeroAndWritesJSON(t *testing.T) {
 
 func TestFailExitsOneWithTheReason(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "r.json")
-	code, out, errOut := run(t, "testdata/fail.yaml", "--json", path, "--seed", "9")
+	code, out, errOut := run(t, "testdata/fail.yaml", "--provider", "local", "--json", path, "--seed", "9")
 	if code != exitFail {
 		t.Fatalf("exit %d, want 1\n%s\n%s", code, out, errOut)
 	}
@@ -94,6 +94,16 @@ func TestFailExitsOneWithTheReason(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(res.Verdict.Reasons, "\n"), "max_error_rate[old]") {
 		t.Errorf("reasons %v do not name the error rate", res.Verdict.Reasons)
+	}
+	broken := false
+	for _, c := range res.Compatibility {
+		broken = broken || (c.Workload == "old" && c.Query == "get" && c.AfterStep == "contract" && !c.OK && c.SQLState == "42703" && c.Running)
+	}
+	if !broken {
+		t.Errorf("the compatibility matrix does not show old get breaking after contract: %+v", res.Compatibility)
+	}
+	if !strings.Contains(strings.Join(res.Verdict.Reasons, "\n"), "compatibility: observed 1 of 2 break: old query get after contract") {
+		t.Errorf("reasons %v do not name the broken query and step", res.Verdict.Reasons)
 	}
 	if res.Workloads[0].Queries[0].ErrorsBySQLState["42703"] == 0 {
 		t.Errorf("old code reading the dropped column did not fail with 42703: %+v", res.Workloads[0].Queries[0])

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -18,23 +19,43 @@ import (
 	"github.com/rehearse/rehearse/scenarios"
 )
 
-// runFlags are the flags of a rehearsal.
+// runFlags are the flags of a rehearsal: the outputs, and how to rehearse.
 type runFlags struct {
-	jsonPath     string
-	providerName string
-	dsn          string
-	disposable   bool
-	seed         int64
-	lockInterval time.Duration
-	quiet        bool
+	jsonPath      string
+	markdownPath  string
+	junitPath     string
+	htmlPath      string
+	providerName  string
+	image         string
+	dsn           string
+	disposable    bool
+	forceNonEmpty bool
+	seed          int64
+	lockInterval  time.Duration
+	quiet         bool
+	pgVersions    []string // --pg-versions: a version matrix (matrix.go)
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.jsonPath, "json", "", "write the result as JSON to `FILE`")
-	fl.StringVar(&f.providerName, "provider", "auto", "where PostgreSQL comes from: auto, local or dsn (auto: local binaries, or dsn when --dsn is given)")
+	fl.StringVar(&f.markdownPath, "markdown", "", "write the sign-off report as GitHub Markdown to `FILE` (for a pull request comment)")
+	fl.StringVar(&f.junitPath, "junit", "", "write the verdict checks as JUnit XML to `FILE` (for CI)")
+	fl.StringVar(&f.htmlPath, "html", "", "write a self-contained HTML report with charts to `FILE`")
+	// Not in registerRehearsal: `run` rehearses each scenario once.
+	fl.StringSliceVar(&f.pgVersions, "pg-versions", nil, "rehearse once per PostgreSQL major `VERSIONS` (14,15,16) side by side, overriding postgres.versions")
+	f.registerRehearsal(cmd)
+}
+
+// registerRehearsal registers the flags that say how to rehearse, shared
+// by the root command and `run`.
+func (f *runFlags) registerRehearsal(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.providerName, "provider", "auto", "where PostgreSQL comes from: auto, container, local or dsn (auto: a container when a Docker engine answers and has or can pull the image, else the local binaries; dsn when --dsn is given)")
+	fl.StringVar(&f.image, "image", "", "container `IMAGE`, overriding postgres.image and postgres.version")
 	fl.StringVar(&f.dsn, "dsn", "", "rehearse on an existing database at `URL` instead of starting one (needs --disposable)")
 	fl.BoolVar(&f.disposable, "disposable", false, "confirm that the --dsn database may be changed: the rehearsal creates tables, loads rows and runs DDL")
+	fl.BoolVar(&f.forceNonEmpty, "force-nonempty", false, "use the --dsn database even though it has tables or other sessions (it may be live: be sure)")
 	fl.Int64Var(&f.seed, "seed", 0, "override the scenario's data.seed (data and traffic arguments)")
 	fl.DurationVar(&f.lockInterval, "lock-interval", lockmon.DefaultInterval, "how often the lock monitor samples pg_locks")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress lines on stderr")
@@ -46,21 +67,18 @@ func runScenario(cmd *cobra.Command, path string, f runFlags) error {
 	if err != nil {
 		return cannotRun(err)
 	}
-	p, err := chooseProvider(f)
+	if versions := matrixVersions(sc, f); len(versions) > 0 {
+		return runMatrix(cmd, path, sc, versions, f)
+	}
+	opts, err := rehearseOptions(cmd, sc, f)
 	if err != nil {
 		return cannotRun(err)
-	}
-	opts := []rehearse.Option{rehearse.WithProvider(p), rehearse.WithLockInterval(f.lockInterval)}
-	if !f.quiet {
-		opts = append(opts, rehearse.WithProgress(cmd.ErrOrStderr(), isTerminal(cmd.ErrOrStderr())))
-	}
-	if cmd.Flags().Changed("seed") {
-		opts = append(opts, rehearse.WithSeed(f.seed))
 	}
 	res, runErr := rehearse.Run(ctx, sc, opts...)
 	if res == nil {
 		return cannotRun(runErr)
 	}
+	res.Command = commandLine(cmd, path, nil)
 	if err := writeOutputs(cmd.OutOrStdout(), res, f); err != nil {
 		return cannotRun(err)
 	}
@@ -73,30 +91,37 @@ func runScenario(cmd *cobra.Command, path string, f runFlags) error {
 	return nil
 }
 
+// rehearseOptions builds the options of rehearse.Run from the flags that
+// say how to rehearse; the root command and `run` share it.
+func rehearseOptions(cmd *cobra.Command, sc *scenarios.Scenario, f runFlags) ([]rehearse.Option, error) {
+	p, err := chooseProvider(cmd.Context(), sc, f, cmd.ErrOrStderr())
+	if err != nil {
+		return nil, err
+	}
+	opts := []rehearse.Option{rehearse.WithProvider(p), rehearse.WithLockInterval(f.lockInterval),
+		rehearse.WithStarted(trackStarted(cmd.Context()))}
+	if !f.quiet {
+		opts = append(opts, rehearse.WithProgress(cmd.ErrOrStderr(), isTerminal(cmd.ErrOrStderr())))
+	}
+	if cmd.Flags().Changed("seed") {
+		opts = append(opts, rehearse.WithSeed(f.seed))
+	}
+	return opts, nil
+}
+
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-func chooseProvider(f runFlags) (provider.Provider, error) {
-	name := f.providerName
-	if name == "auto" && f.dsn != "" {
-		name = "dsn"
-	}
-	switch name {
-	case "auto", "local":
-		if f.dsn != "" {
-			return nil, errors.New("--dsn is only used with --provider dsn")
-		}
-		return provider.NewLocal(), nil
-	case "dsn":
-		if f.dsn == "" {
-			return nil, errors.New("--provider dsn needs --dsn URL")
-		}
-		return provider.DSN{URL: f.dsn, Disposable: f.disposable}, nil
-	default:
-		return nil, fmt.Errorf("unknown --provider %q: want auto, local or dsn", f.providerName)
-	}
+// chooseProvider picks where PostgreSQL comes from. The line saying what
+// "auto" chose is a fact about the result, so it is printed even with -q.
+func chooseProvider(ctx context.Context, sc *scenarios.Scenario, f runFlags, log io.Writer) (provider.Provider, error) {
+	return provider.Choose(ctx, provider.Request{
+		Name: f.providerName, DSN: f.dsn, Disposable: f.disposable, ForceNonEmpty: f.forceNonEmpty, Image: f.image,
+		Postgres: provider.Config{Image: sc.Postgres.Image, Version: sc.Postgres.Version, Replica: sc.Postgres.Replica},
+		Log:      log,
+	})
 }
 
 // writeOutputs prints the summary and writes the requested files.
@@ -104,8 +129,19 @@ func writeOutputs(stdout io.Writer, res *result.Result, f runFlags) error {
 	if err := reports.Text(stdout, res); err != nil {
 		return fmt.Errorf("print summary: %w", err)
 	}
-	if f.jsonPath != "" {
-		if err := reports.WriteFile(f.jsonPath, res, reports.JSON); err != nil {
+	for _, out := range []struct {
+		path   string
+		render func(io.Writer, *result.Result) error
+	}{
+		{f.jsonPath, reports.JSON},
+		{f.markdownPath, reports.Markdown},
+		{f.junitPath, reports.JUnit},
+		{f.htmlPath, reports.HTML},
+	} {
+		if out.path == "" {
+			continue
+		}
+		if err := reports.WriteFile(out.path, res, out.render); err != nil {
 			return err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -69,6 +70,10 @@ type Monitor struct {
 
 	syncMu  sync.Mutex
 	pending []chan struct{} // Sync callers waiting for the next sample to begin
+
+	// oldestTrafficWait is the start (unix nanoseconds) of the oldest traffic
+	// wait open at the last sample, 0 when none: read by OpenTrafficWait.
+	oldestTrafficWait atomic.Int64
 }
 
 type waitKey struct {
@@ -80,9 +85,15 @@ type waitKey struct {
 }
 
 type openWait struct {
-	event    result.LockEvent
-	start    time.Time
-	lastSeen time.Time
+	event      result.LockEvent
+	start      time.Time
+	lastSeen   time.Time
+	linkStarts []time.Time // wait start of each chain link; zero for the head
+}
+
+func (w *openWait) addLink(link result.ChainLink, waitStart time.Time) {
+	w.event.Chain = append(w.event.Chain, link)
+	w.linkStarts = append(w.linkStarts, waitStart)
 }
 
 type heldLock struct {
@@ -207,13 +218,13 @@ func (m *Monitor) sample(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	apps, err := m.readBlockers(ctx, rows)
+	blockers, err := m.readBlockers(ctx, rows)
 	if err != nil {
 		return err
 	}
 	now := time.Now()
 	m.stats.add(now.Sub(began))
-	m.record(rows, apps, now)
+	m.record(rows, blockers, now)
 	return nil
 }
 
@@ -229,42 +240,52 @@ func (m *Monitor) readLocks(ctx context.Context) ([]lockRow, error) {
 	})
 }
 
+// session is a blocking backend: what it runs and the locks it holds.
 type session struct {
 	app, query string
+	held       map[string]string // relation (or locktype) → strongest granted mode
 }
 
-// readBlockers fetches application_name and query of every blocking session.
-func (m *Monitor) readBlockers(ctx context.Context, rows []lockRow) (map[int32]session, error) {
+// readBlockers fetches application_name, query and granted locks of every
+// blocking session.
+func (m *Monitor) readBlockers(ctx context.Context, rows []lockRow) (map[int32]*session, error) {
 	var pids []int32
 	for _, r := range rows {
 		pids = append(pids, r.blockers...)
 	}
-	sessions := map[int32]session{}
+	sessions := map[int32]*session{}
 	if len(pids) == 0 {
 		return sessions, nil
 	}
-	res, err := m.conn.Query(ctx, "SELECT pid, coalesce(application_name, ''), coalesce(query, '') FROM pg_stat_activity WHERE pid = ANY($1)", pids)
+	res, err := m.conn.Query(ctx, `SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.query, ''),
+       coalesce(l.relation::regclass::text, l.locktype, ''), coalesce(l.mode, '')
+FROM pg_stat_activity a LEFT JOIN pg_locks l ON l.pid = a.pid AND l.granted
+WHERE a.pid = ANY($1)`, pids)
 	if err != nil {
 		return nil, err
 	}
-	defer res.Close()
-	for res.Next() {
-		var pid int32
-		var s session
-		if err := res.Scan(&pid, &s.app, &s.query); err != nil {
-			return nil, err
+	var pid int32
+	var app, query, relation, mode string
+	_, err = pgx.ForEachRow(res, []any{&pid, &app, &query, &relation, &mode}, func() error {
+		s := sessions[pid]
+		if s == nil {
+			s = &session{app: app, query: query, held: map[string]string{}}
+			sessions[pid] = s
 		}
-		sessions[pid] = s
-	}
-	return sessions, res.Err()
+		if Stronger(mode, s.held[relation]) {
+			s.held[relation] = mode
+		}
+		return nil
+	})
+	return sessions, err
 }
 
-func (m *Monitor) record(rows []lockRow, blockers map[int32]session, now time.Time) {
+func (m *Monitor) record(rows []lockRow, blockers map[int32]*session, now time.Time) {
 	phase := m.opts.phase()
-	waiting := map[int32][]int32{}
+	waiting := map[int32]lockRow{}
 	for _, r := range rows {
 		if !r.granted {
-			waiting[r.pid] = r.blockers
+			waiting[r.pid] = r
 		}
 	}
 	seen := map[waitKey]bool{}
@@ -279,13 +300,30 @@ func (m *Monitor) record(rows []lockRow, blockers map[int32]session, now time.Ti
 			w.lastSeen = now
 			continue
 		}
-		m.open[key] = m.newWait(r, key, headOf(r.pid, waiting), blockers, phase, now)
+		m.open[key] = m.newWait(r, key, waiting, blockers, phase, now)
 	}
+	var oldest int64
 	for key, w := range m.open {
 		if !seen[key] {
 			m.close(key, w, w.lastSeen.Add(now.Sub(w.lastSeen)/2))
+			continue
+		}
+		if start := w.start.UnixNano(); IsTraffic(w.event.Workload) && (oldest == 0 || start < oldest) {
+			oldest = start
 		}
 	}
+	m.oldestTrafficWait.Store(oldest)
+}
+
+// OpenTrafficWait is how long the longest lock wait of a traffic query that
+// was still going on at the last sample has lasted so far; 0 when none.
+// Safe for concurrent use.
+func (m *Monitor) OpenTrafficWait() time.Duration {
+	oldest := m.oldestTrafficWait.Load()
+	if oldest == 0 {
+		return 0
+	}
+	return time.Since(time.Unix(0, oldest))
 }
 
 func (m *Monitor) keyOf(r lockRow) waitKey {
@@ -296,41 +334,78 @@ func (m *Monitor) keyOf(r lockRow) waitKey {
 	return waitKey{pid: r.pid, locktype: r.locktype, relation: r.relation, mode: r.mode, since: since}
 }
 
-func (m *Monitor) newWait(r lockRow, key waitKey, head int32, blockers map[int32]session, phase string, now time.Time) *openWait {
-	start := now.Add(-m.opts.interval / 2) // first seen: the wait began within the last interval
-	if r.waitstart.Valid {
-		start = r.waitstart.Time.Add(-m.offset)
-	}
+func (m *Monitor) newWait(r lockRow, key waitKey, waiting map[int32]lockRow, blockers map[int32]*session, phase string, now time.Time) *openWait {
+	start := m.waitStart(r, now)
 	workload, name := m.opts.classify(r.app, r.query)
-	relation := r.relation
-	if relation == "" {
-		relation = r.locktype
+	relation := relationOf(r)
+	w := &openWait{start: start, lastSeen: now, event: result.LockEvent{Workload: workload, Query: name,
+		Relation: relation, Mode: r.mode, Phase: phase, StartMS: start.Sub(m.opts.epoch).Milliseconds()}}
+	w.addLink(m.link(r.app, r.query, r.mode, true), start)
+	for _, pid := range chainOf(r.pid, waiting) {
+		if link, ok := waiting[pid]; ok {
+			w.addLink(m.link(link.app, link.query, link.mode, true), m.waitStart(link, now))
+			continue
+		}
+		head := blockers[pid]
+		if head == nil {
+			head = &session{}
+		}
+		w.addLink(m.link(head.app, head.query, head.held[relation], false), time.Time{})
+		w.event.BlockedBy, w.event.BlockedByApp, w.event.BlockedByMode = truncate(head.query, 300), head.app, head.held[relation]
 	}
-	blocker := blockers[head]
-	ev := result.LockEvent{Workload: workload, Query: name, Relation: relation, Mode: r.mode,
-		BlockedBy: truncate(blocker.query, 300), BlockedByApp: blocker.app, Phase: phase,
-		StartMS: start.Sub(m.opts.epoch).Milliseconds()}
-	return &openWait{event: ev, start: start, lastSeen: now}
+	w.event.Depth = len(w.event.Chain) - 1
+	return w
 }
 
-// headOf follows the first blocker of each waiting session until it reaches
-// one that is not itself waiting: the statement at the head of the chain.
-func headOf(pid int32, waiting map[int32][]int32) int32 {
+// waitStart is when a wait began: pg_locks.waitstart where the server has
+// it, else within the interval before the sample that first saw it.
+func (m *Monitor) waitStart(r lockRow, now time.Time) time.Time {
+	if r.waitstart.Valid {
+		return r.waitstart.Time.Add(-m.offset)
+	}
+	return now.Add(-m.opts.interval / 2)
+}
+
+func (m *Monitor) link(app, query, mode string, isWaiting bool) result.ChainLink {
+	workload, name := m.opts.classify(app, query)
+	return result.ChainLink{Workload: workload, Query: name, Mode: mode, Waiting: isWaiting}
+}
+
+func relationOf(r lockRow) string {
+	if r.relation == "" {
+		return r.locktype
+	}
+	return r.relation
+}
+
+// chainOf follows the first blocker of each waiting session from pid until
+// it reaches one that is not itself waiting, the head of the chain; it
+// returns the sessions after pid, the head last.
+func chainOf(pid int32, waiting map[int32]lockRow) []int32 {
+	var chain []int32
 	visited := map[int32]bool{pid: true}
-	head := pid
-	for {
-		blockers := waiting[head]
+	for cur := pid; ; {
+		blockers := waiting[cur].blockers
 		if len(blockers) == 0 || visited[blockers[0]] {
-			return head
+			return chain
 		}
-		head = blockers[0]
-		visited[head] = true
+		cur = blockers[0]
+		visited[cur] = true
+		chain = append(chain, cur)
+		if _, isWaiting := waiting[cur]; !isWaiting {
+			return chain
+		}
 	}
 }
 
 func (m *Monitor) close(key waitKey, w *openWait, end time.Time) {
 	delete(m.open, key)
-	w.event.WaitMS = float64(end.Sub(w.start).Microseconds()) / 1000
+	w.event.WaitMS = ms(end.Sub(w.start))
+	for i, since := range w.linkStarts {
+		if !since.IsZero() {
+			w.event.Chain[i].WaitedMS = ms(end.Sub(since))
+		}
+	}
 	m.events = append(m.events, w.event)
 }
 

@@ -97,6 +97,9 @@ func TestMonitorMeasuresAKnownLock(t *testing.T) {
 	if ev.Relation != "t" || ev.Mode != "AccessShareLock" {
 		t.Errorf("event relation/mode = %s/%s, want t/AccessShareLock", ev.Relation, ev.Mode)
 	}
+	if ev.BlockedByMode != "AccessExclusiveLock" || ev.Depth != 1 || len(ev.Chain) != 2 {
+		t.Errorf("blocked_by_mode=%q depth=%d chain=%+v, want AccessExclusiveLock, 1 and two links", ev.BlockedByMode, ev.Depth, ev.Chain)
+	}
 	if !strings.Contains(ev.BlockedBy, "LOCK TABLE t") || ev.BlockedByApp != "test/holder" {
 		t.Errorf("blocked_by = %q (%s), want the LOCK TABLE of test/holder", ev.BlockedBy, ev.BlockedByApp)
 	}
@@ -170,6 +173,20 @@ func TestMonitorAttributesChainToItsHead(t *testing.T) {
 	old := findEvent(t, rep.Waits.Events, "old")
 	if !strings.Contains(old.BlockedBy, "long report") {
 		t.Errorf("old query blocked_by = %q, want the report query at the head of the chain", old.BlockedBy)
+	}
+	if old.Depth != 2 || len(old.Chain) != 3 {
+		t.Fatalf("old query chain depth %d: %+v, want traffic → waiting ALTER → report", old.Depth, old.Chain)
+	}
+	alter, head := old.Chain[1], old.Chain[2]
+	if alter.Workload != "migration" || alter.Mode != "AccessExclusiveLock" || !alter.Waiting || alter.WaitedMS <= 0 {
+		t.Errorf("middle link = %+v, want the waiting ALTER", alter)
+	}
+	if head.Workload != "test/report" || head.Mode != "AccessShareLock" || head.Waiting || old.BlockedByMode != "AccessShareLock" {
+		t.Errorf("head = %+v (blocked_by_mode %q), want the report holding AccessShareLock", head, old.BlockedByMode)
+	}
+	// The ALTER queued before the read, so it had waited at least as long.
+	if alter.WaitedMS < old.Chain[0].WaitedMS {
+		t.Errorf("ALTER waited %.1fms, less than the read queued behind it (%.1fms)", alter.WaitedMS, old.Chain[0].WaitedMS)
 	}
 	mig := findEvent(t, rep.Waits.Events, "migration")
 	if mig.Mode != "AccessExclusiveLock" || !strings.Contains(mig.BlockedBy, "long report") {

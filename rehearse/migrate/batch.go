@@ -14,33 +14,82 @@ import (
 // progressEvery is how often a batch step reports how far it got.
 const progressEvery = 2 * time.Second
 
+// throttlePoll is how often a throttled batch step looks at the traffic again.
+const throttlePoll = 100 * time.Millisecond
+
 // runBatch walks the key range of the batch table in ranges of Size keys;
-// each range is one statement in its own transaction, followed by Pause.
+// each range is one statement in its own transaction, followed by Pause. A
+// batch that fails on lock_timeout is tried again when the step sets retry,
+// and a step that stops records the first key not done (ResumeFrom).
 func (r *Runner) runBatch(ctx context.Context, step *scenarios.Step, out *result.Step) error {
 	b := step.Batch
 	lo, hi, ok, err := r.keyRange(ctx, b)
 	if err != nil || !ok {
 		return err
 	}
-	if err := setTimeouts(ctx, r.conn, step, "SET"); err != nil {
+	policy := retryPolicyOf(step)
+	if err := policy.timeouts.set(ctx, r.conn, "SET"); err != nil {
 		return err
 	}
-	defer resetTimeouts(context.WithoutCancel(ctx), r.conn, step)
+	defer policy.timeouts.reset(context.WithoutCancel(ctx), r.conn)
 	size := int64(b.Size)
 	total := (hi-lo)/size + 1
 	lastReport := time.Now()
 	for from := lo; from <= hi; from += size {
-		tag, err := r.conn.Exec(ctx, b.SQL, from, from+size)
+		if err := r.throttle(ctx, b.Throttle, out); err != nil {
+			return stopped(out, from, err)
+		}
+		rows, err := r.batchWithRetry(ctx, step, policy, from, from+size, out)
 		if err != nil {
-			return fmt.Errorf("batch [%d, %d): %w", from, from+size, statementError(scenarios.Statement{SQL: b.SQL}, err))
+			return stopped(out, from, err)
 		}
 		out.Batches++
-		out.Rows += tag.RowsAffected()
+		out.Rows += rows
 		if time.Since(lastReport) >= progressEvery {
 			fmt.Fprintf(r.progress, "  %s: batch %d/%d, %d rows\n", step.Name, out.Batches, total, out.Rows)
 			lastReport = time.Now()
 		}
 		if err := pause(ctx, b.Pause.D()); err != nil {
+			return stopped(out, from+size, err)
+		}
+	}
+	return nil
+}
+
+func stopped(out *result.Step, next int64, err error) error {
+	out.ResumeFrom = &next
+	return err
+}
+
+// batchWithRetry runs one batch [from, to), trying again on lock_timeout.
+func (r *Runner) batchWithRetry(ctx context.Context, step *scenarios.Step, policy retryPolicy, from, to int64, out *result.Step) (int64, error) {
+	for attempt := 1; ; attempt++ {
+		tag, err := r.conn.Exec(ctx, step.Batch.SQL, from, to)
+		if err == nil {
+			if step.Retry != nil {
+				out.Attempts = max(out.Attempts, attempt)
+			}
+			return tag.RowsAffected(), nil
+		}
+		if !isLockTimeout(err) || attempt >= policy.attempts {
+			return 0, fmt.Errorf("batch [%d, %d): %w", from, to, statementError(scenarios.Statement{SQL: step.Batch.SQL}, err))
+		}
+		out.LockTimeouts++
+		if err := pause(ctx, policy.backoff(attempt)); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// throttle waits while the traffic's p99 is above the step's limit.
+func (r *Runner) throttle(ctx context.Context, t *scenarios.Throttle, out *result.Step) error {
+	if t == nil {
+		return nil
+	}
+	began := time.Now()
+	defer func() { out.ThrottledMS += time.Since(began).Milliseconds() }()
+	for r.liveP99() > t.MaxP99.D() {
+		if err := pause(ctx, throttlePoll); err != nil {
 			return err
 		}
 	}

@@ -8,11 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 
 	"github.com/rehearse/rehearse/rehearse/lockmon"
 	"github.com/rehearse/rehearse/rehearse/result"
@@ -23,7 +23,9 @@ import (
 // for concurrent use.
 type Runner struct {
 	conn     *pgx.Conn
+	dsn      string
 	progress io.Writer
+	liveP99  func() time.Duration
 }
 
 // Option configures a Runner.
@@ -32,6 +34,9 @@ type Option func(*Runner)
 // WithProgress receives a line now and then during long batch steps.
 func WithProgress(w io.Writer) Option { return func(r *Runner) { r.progress = w } }
 
+// WithLiveP99 tells batch steps with a throttle the traffic's current p99.
+func WithLiveP99(p99 func() time.Duration) Option { return func(r *Runner) { r.liveP99 = p99 } }
+
 // Connect opens the migration session.
 func Connect(ctx context.Context, dsn string, opts ...Option) (*Runner, error) {
 	cfg, err := pgx.ParseConfig(dsn)
@@ -39,11 +44,16 @@ func Connect(ctx context.Context, dsn string, opts ...Option) (*Runner, error) {
 		return nil, fmt.Errorf("migration session: parse dsn: %w", err)
 	}
 	cfg.RuntimeParams["application_name"] = lockmon.MigrationApp
+	// Cancelling a step (Ctrl-C, the abort_on guard) sends the server a cancel
+	// request instead of closing the session, which rollback steps still need.
+	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: 5 * time.Second}
+	}
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("migration session: connect: %w", err)
 	}
-	r := &Runner{conn: conn, progress: io.Discard}
+	r := &Runner{conn: conn, dsn: dsn, progress: io.Discard, liveP99: func() time.Duration { return 0 }}
 	for _, opt := range opts {
 		opt(r)
 	}
@@ -57,12 +67,12 @@ func (r *Runner) Close(ctx context.Context) error { return r.conn.Close(ctx) }
 // SQLState, Statement, Position, Line, Column), not as a Go error: a failing
 // migration is a finding of the rehearsal.
 func (r *Runner) Run(ctx context.Context, step *scenarios.Step) result.Step {
-	out := result.Step{Name: step.Name, Locks: []result.StepLock{}, Rewrote: []string{}}
+	out := result.Step{Name: step.Name, Locks: []result.StepLock{}, Rewrote: []string{}, Scans: []result.TableScan{}}
 	pos := step.SQLPos
 	if step.Batch != nil {
 		pos = step.Batch.SQLPos
 	}
-	before, err := r.relfilenodes(ctx)
+	before, err := relfilenodes(ctx, r.conn)
 	if err != nil {
 		return failed(out, err, pos)
 	}
@@ -70,16 +80,16 @@ func (r *Runner) Run(ctx context.Context, step *scenarios.Step) result.Step {
 	switch {
 	case step.Batch != nil:
 		err = r.runBatch(ctx, step, &out)
-	case step.InTransaction():
-		err = r.runInTransaction(ctx, step, &out)
+	case step.Command != nil:
+		err = r.runCommand(ctx, step, &out)
 	default:
-		err = r.runEach(ctx, step)
+		err = r.runSQL(ctx, step, &out)
 	}
 	out.DurationMS = time.Since(began).Milliseconds()
 	if err != nil {
 		return failed(out, err, pos)
 	}
-	after, err := r.relfilenodes(context.WithoutCancel(ctx))
+	after, err := relfilenodes(context.WithoutCancel(ctx), r.conn)
 	if err != nil {
 		return failed(out, err, pos)
 	}
@@ -87,37 +97,69 @@ func (r *Runner) Run(ctx context.Context, step *scenarios.Step) result.Step {
 	return out
 }
 
-// runInTransaction runs the step's statements in one transaction and, before
-// commit, reads the relation locks the transaction holds.
-func (r *Runner) runInTransaction(ctx context.Context, step *scenarios.Step, out *result.Step) error {
+// runSQL runs a SQL step, trying again after a pause when it fails on
+// lock_timeout and the step has retry set. A transactional step is retried
+// whole (its transaction rolled back); outside a transaction the retry starts
+// at the statement that timed out, since the ones before it are done.
+func (r *Runner) runSQL(ctx context.Context, step *scenarios.Step, out *result.Step) error {
+	policy := retryPolicyOf(step)
+	from := 0
+	for attempt := 1; ; attempt++ {
+		var err error
+		if step.InTransaction() {
+			err = r.runInTransaction(ctx, step, policy.timeouts, out)
+		} else {
+			from, err = r.runEach(ctx, step, policy.timeouts, from)
+		}
+		if step.Retry != nil {
+			out.Attempts = attempt
+		}
+		if err == nil || !isLockTimeout(err) || attempt >= policy.attempts {
+			return err
+		}
+		out.LockTimeouts++
+		fmt.Fprintf(r.progress, "  %s: lock_timeout on try %d, again in %s\n", step.Name, attempt, policy.backoff(attempt))
+		if err := pause(ctx, policy.backoff(attempt)); err != nil {
+			return err
+		}
+	}
+}
+
+// runInTransaction runs the step's statements in one transaction, tracing
+// each statement's locks, rewrites and scans before the commit.
+func (r *Runner) runInTransaction(ctx context.Context, step *scenarios.Step, t timeouts, out *result.Step) error {
 	tx, err := r.conn.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := setTimeouts(ctx, tx.Conn(), step, "SET LOCAL"); err != nil {
+	if err := t.set(ctx, tx.Conn(), "SET LOCAL"); err != nil {
 		return err
 	}
-	locks := lockTrace{}
-	observe := func(started time.Time) error { return locks.observe(ctx, tx.Conn(), started) }
-	if err := ExecScript(ctx, tx, step.SQL, observe); err != nil {
+	trace, err := newTracer(ctx, tx.Conn())
+	if err != nil {
+		return err
+	}
+	after := func(stmt scenarios.Statement, started time.Time) error { return trace.after(ctx, stmt, started) }
+	if _, err := execScript(ctx, tx, step.SQL, 0, after); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	out.Locks = locks.held(time.Now())
+	trace.finish(out, time.Now())
 	return nil
 }
 
-// runEach runs statements one by one outside a transaction, as
-// CREATE INDEX CONCURRENTLY needs. Their locks are seen by the lock monitor.
-func (r *Runner) runEach(ctx context.Context, step *scenarios.Step) error {
-	if err := setTimeouts(ctx, r.conn, step, "SET"); err != nil {
-		return err
+// runEach runs statements one by one outside a transaction, as CREATE INDEX
+// CONCURRENTLY needs, starting at statement from; it returns the index of
+// the statement that failed. Their locks are seen by the lock monitor.
+func (r *Runner) runEach(ctx context.Context, step *scenarios.Step, t timeouts, from int) (int, error) {
+	if err := t.set(ctx, r.conn, "SET"); err != nil {
+		return from, err
 	}
-	defer resetTimeouts(context.WithoutCancel(ctx), r.conn, step)
-	return ExecScript(ctx, r.conn, step.SQL, nil)
+	defer t.reset(context.WithoutCancel(ctx), r.conn)
+	return execScript(ctx, r.conn, step.SQL, from, nil)
 }
 
 // Execer is what runs a statement: a *pgx.Conn or a pgx.Tx.
@@ -126,30 +168,44 @@ type Execer interface {
 }
 
 // ExecScript splits text into statements with the PostgreSQL parser and runs
-// them in order; after each one it calls after (when not nil) with the time
-// the statement started. A failed statement is a *StatementError located in text.
-func ExecScript(ctx context.Context, q Execer, text string, after func(started time.Time) error) error {
+// them in order; after each one it calls after (when not nil) with the
+// statement and the time it started. A failed statement is a
+// *StatementError located in text.
+func ExecScript(ctx context.Context, q Execer, text string, after func(stmt scenarios.Statement, started time.Time) error) error {
+	_, err := execScript(ctx, q, text, 0, after)
+	return err
+}
+
+// execScript is ExecScript from statement index from on; it returns the
+// index of the statement that failed.
+func execScript(ctx context.Context, q Execer, text string, from int, after func(stmt scenarios.Statement, started time.Time) error) (int, error) {
 	stmts, err := scenarios.SplitStatements(text)
 	if err != nil {
-		return err
+		return from, err
 	}
-	for _, stmt := range stmts {
+	for i := from; i < len(stmts); i++ {
 		started := time.Now()
-		if _, err := q.Exec(ctx, stmt.SQL); err != nil {
-			return statementError(stmt, err)
+		if _, err := q.Exec(ctx, stmts[i].SQL); err != nil {
+			return i, statementError(stmts[i], err)
 		}
 		if after == nil {
 			continue
 		}
-		if err := after(started); err != nil {
-			return err
+		if err := after(stmts[i], started); err != nil {
+			return i, err
 		}
 	}
-	return nil
+	return len(stmts), nil
 }
 
-func setTimeouts(ctx context.Context, conn *pgx.Conn, step *scenarios.Step, set string) error {
-	for name, d := range map[string]scenarios.Duration{"lock_timeout": step.LockTimeout, "statement_timeout": step.StatementTimeout} {
+// timeouts are the session timeouts of one try of a step; zero leaves the
+// server's setting.
+type timeouts struct {
+	lock, statement scenarios.Duration
+}
+
+func (t timeouts) set(ctx context.Context, conn *pgx.Conn, set string) error {
+	for name, d := range map[string]scenarios.Duration{"lock_timeout": t.lock, "statement_timeout": t.statement} {
 		if d == 0 {
 			continue
 		}
@@ -161,96 +217,55 @@ func setTimeouts(ctx context.Context, conn *pgx.Conn, step *scenarios.Step, set 
 	return nil
 }
 
-func resetTimeouts(ctx context.Context, conn *pgx.Conn, step *scenarios.Step) {
-	if step.LockTimeout != 0 {
+func (t timeouts) reset(ctx context.Context, conn *pgx.Conn) {
+	if t.lock != 0 {
 		conn.Exec(ctx, "RESET lock_timeout")
 	}
-	if step.StatementTimeout != 0 {
+	if t.statement != 0 {
 		conn.Exec(ctx, "RESET statement_timeout")
 	}
 }
 
-// lockTrace remembers, per relation, the strongest lock held and when the
-// statement that first took a lock of that strength started.
-type lockTrace map[string]*tracedLock
-
-type tracedLock struct {
-	mode  string
-	since time.Time
+// retryPolicy is how a step is retried: one try unless the step sets retry.
+type retryPolicy struct {
+	attempts int
+	first    time.Duration // pause after the first failed try; doubles after each
+	timeouts timeouts
 }
 
-// ownLocksSQL lists the relation locks of this session on user relations.
-// Relations that no longer exist (the transient heap of a rewrite) and TOAST
-// tables (locked with their table) are left out.
-const ownLocksSQL = `SELECT c.oid::regclass::text, l.mode FROM pg_locks l
-JOIN pg_class c ON c.oid = l.relation
-JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND l.relation >= 16384
-  AND n.nspname <> 'pg_toast'`
+// Retry defaults, for the fields a scenario leaves out.
+const (
+	DefaultRetryAttempts    = 5
+	DefaultRetryLockTimeout = 2 * time.Second
+	DefaultRetryBackoff     = time.Second
+)
 
-func (t lockTrace) observe(ctx context.Context, conn *pgx.Conn, statementStart time.Time) error {
-	rows, err := conn.Query(ctx, ownLocksSQL)
-	if err != nil {
-		return fmt.Errorf("read own locks: %w", err)
+func retryPolicyOf(step *scenarios.Step) retryPolicy {
+	p := retryPolicy{attempts: 1, timeouts: timeouts{lock: step.LockTimeout, statement: step.StatementTimeout}}
+	rt := step.Retry
+	if rt == nil {
+		return p
 	}
-	var relation, mode string
-	_, err = pgx.ForEachRow(rows, []any{&relation, &mode}, func() error {
-		if cur, ok := t[relation]; !ok || lockmon.Stronger(mode, cur.mode) {
-			t[relation] = &tracedLock{mode: mode, since: statementStart}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("read own locks: %w", err)
+	p.attempts, p.first, p.timeouts.lock = rt.Attempts, rt.Backoff.D(), rt.LockTimeout
+	if p.attempts == 0 {
+		p.attempts = DefaultRetryAttempts
 	}
-	return nil
+	if p.timeouts.lock == 0 {
+		p.timeouts.lock = scenarios.Duration(DefaultRetryLockTimeout)
+	}
+	if p.first == 0 {
+		p.first = DefaultRetryBackoff
+	}
+	return p
 }
 
-func (t lockTrace) held(end time.Time) []result.StepLock {
-	out := make([]result.StepLock, 0, len(t))
-	for rel, l := range t {
-		out = append(out, result.StepLock{Relation: rel, Mode: l.mode, HeldMS: float64(end.Sub(l.since).Microseconds()) / 1000})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Relation < out[j].Relation })
-	return out
+func (p retryPolicy) backoff(failedTries int) time.Duration {
+	return p.first << min(failedTries-1, 10)
 }
 
-// relfilenodes maps each user table to its relfilenode: a change means the
-// table was rewritten.
-func (r *Runner) relfilenodes(ctx context.Context) (map[uint32]relFile, error) {
-	rows, err := r.conn.Query(ctx, `SELECT c.oid, c.oid::regclass::text, c.relfilenode FROM pg_class c
-JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`)
-	if err != nil {
-		return nil, fmt.Errorf("read relfilenodes: %w", err)
-	}
-	files := map[uint32]relFile{}
-	var oid, node uint32
-	var name string
-	_, err = pgx.ForEachRow(rows, []any{&oid, &name, &node}, func() error {
-		files[oid] = relFile{name: name, node: node}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read relfilenodes: %w", err)
-	}
-	return files, nil
-}
-
-type relFile struct {
-	name string
-	node uint32
-}
-
-func rewritten(before, after map[uint32]relFile) []string {
-	out := []string{}
-	for oid, b := range before {
-		if a, ok := after[oid]; ok && a.node != b.node {
-			out = append(out, a.name)
-		}
-	}
-	sort.Strings(out)
-	return out
+func isLockTimeout(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "55P03"
 }
 
 // StatementError is a failed statement of a script, located in the script.

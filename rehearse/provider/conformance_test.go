@@ -10,7 +10,8 @@ import (
 )
 
 // conformance is what every provider that starts its own server must do:
-// start, accept connections, apply settings, report a version, and leave
+// start, accept connections, run with exactly the settings asked for (and
+// fsync on, since nobody asked for it off), report a version, and leave
 // nothing behind after Stop.
 func conformance(t *testing.T, p provider.Provider) {
 	ctx := context.Background()
@@ -29,16 +30,24 @@ func conformance(t *testing.T, p provider.Provider) {
 	if err != nil {
 		t.Fatalf("connect: %v", err)
 	}
-	var workMem, version string
-	if err := conn.QueryRow(ctx, "SELECT current_setting('work_mem'), current_setting('server_version')").Scan(&workMem, &version); err != nil {
+	var workMem, fsync, version string
+	err = conn.QueryRow(ctx, "SELECT current_setting('work_mem'), current_setting('fsync'), current_setting('server_version')").
+		Scan(&workMem, &fsync, &version)
+	conn.Close(ctx)
+	if err != nil {
 		t.Fatalf("query settings: %v", err)
 	}
-	conn.Close(ctx)
 	if workMem != "7MB" {
 		t.Errorf("work_mem = %q, want 7MB (settings not applied)", workMem)
 	}
+	if fsync != "on" {
+		t.Errorf("fsync = %q, want on: latencies measured without fsync lie", fsync)
+	}
 	if version == "" {
 		t.Error("server_version is empty")
+	}
+	if got := inst.Settings["work_mem"]; got != "7MB" {
+		t.Errorf("Instance.Settings[work_mem] = %q, want the 7MB passed to the server", got)
 	}
 	if inst.Leftovers == nil {
 		t.Fatal("instance has no Leftovers check")
@@ -59,6 +68,13 @@ func conformance(t *testing.T, p provider.Provider) {
 	}
 }
 
-func TestLocalConformance(t *testing.T) {
-	conformance(t, provider.NewLocal())
+// TestConformance runs the conformance test for every provider this machine
+// can run: local always, container where a Docker engine answers (always in CI).
+func TestConformance(t *testing.T) {
+	t.Run("local", func(t *testing.T) {
+		conformance(t, provider.NewLocal())
+	})
+	t.Run("container", func(t *testing.T) {
+		conformance(t, provider.NewContainer(provider.WithImage(containerImage(t))))
+	})
 }

@@ -22,6 +22,9 @@ type DSN struct {
 	URL string
 	// Disposable is the user's statement that the database may be changed.
 	Disposable bool
+	// ForceNonEmpty allows a database that has tables or other sessions;
+	// without it such a database is refused, as it may be a live one.
+	ForceNonEmpty bool
 }
 
 var _ Provider = DSN{}
@@ -37,6 +40,11 @@ func (d DSN) Start(ctx context.Context, cfg Config) (*Instance, error) {
 		return nil, fmt.Errorf("connect to %s: %w", Redact(d.URL), err)
 	}
 	defer conn.Close(ctx)
+	if !d.ForceNonEmpty {
+		if err := refuseLive(ctx, conn); err != nil {
+			return nil, fmt.Errorf("refusing %s: %w", Redact(d.URL), err)
+		}
+	}
 	inst := NewInstance(d.URL, "dsn", map[string]string{}, nil)
 	if len(cfg.Settings) > 0 {
 		keys := make([]string, 0, len(cfg.Settings))
@@ -47,6 +55,28 @@ func (d DSN) Start(ctx context.Context, cfg Config) (*Instance, error) {
 		inst.Warnings = append(inst.Warnings, "settings not applied with --dsn (set them on the server): "+strings.Join(keys, ", "))
 	}
 	return inst, nil
+}
+
+// refuseLive says why a database looks like one in use: other client
+// sessions connected to it, or tables of its own. Both are normal for a
+// production database and never for a throwaway one.
+func refuseLive(ctx context.Context, conn *pgx.Conn) error {
+	var sessions, tables int
+	err := conn.QueryRow(ctx, `SELECT
+  (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+     AND backend_type = 'client backend' AND coalesce(application_name, '') NOT LIKE 'rehearse/%'),
+  (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%')`).Scan(&sessions, &tables)
+	if err != nil {
+		return fmt.Errorf("check the database is not in use: %w", err)
+	}
+	switch {
+	case sessions > 0:
+		return fmt.Errorf("%d other sessions are connected, so it looks live; pass --force-nonempty if it is a throwaway copy", sessions)
+	case tables > 0:
+		return fmt.Errorf("it already has %d tables; a rehearsal needs an empty database (pass --force-nonempty to use it anyway)", tables)
+	}
+	return nil
 }
 
 // Redact hides the password of a postgres:// URL or a key=value DSN.

@@ -58,7 +58,7 @@ const (
 func (l *Local) Start(ctx context.Context, cfg Config) (inst *Instance, err error) {
 	bin, err := l.findBinDir(cfg.Version)
 	if err != nil {
-		return nil, err
+		return nil, unavailable{err}
 	}
 	owner, err := serverOwner()
 	if err != nil {
@@ -80,8 +80,19 @@ func (l *Local) Start(ctx context.Context, cfg Config) (inst *Instance, err erro
 	if err := c.start(ctx, cfg.Settings); err != nil {
 		return nil, err
 	}
-	inst = NewInstance(c.dsn(), "local", cfg.Settings, c.stop)
-	inst.Leftovers = c.leftovers
+	srv := servers{primary: c}
+	if cfg.Replica {
+		if srv.standby, err = c.startStandby(ctx, cfg.Settings); err != nil {
+			c.kill()
+			return nil, err
+		}
+	}
+	inst = NewInstance(c.dsn(), "local", cfg.Settings, srv.stop)
+	if srv.standby != nil {
+		inst.ReplicaDSN = srv.standby.dsn()
+	}
+	inst.Leftovers = srv.leftovers
+	inst.SetKill(srv.kill)
 	return inst, nil
 }
 

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/rehearse/rehearse/rehearse/provider"
 )
@@ -73,5 +76,45 @@ func TestRedact(t *testing.T) {
 		if got := provider.Redact(in); got != want {
 			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// The DSN provider is tried against a database of a local cluster.
+func TestDSNRefusesADatabaseThatLooksLive(t *testing.T) {
+	ctx := context.Background()
+	inst, err := provider.NewLocal().Start(ctx, provider.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Stop(ctx)
+	empty := provider.DSN{URL: inst.DSN, Disposable: true}
+	if _, err := empty.Start(ctx, provider.Config{}); err != nil {
+		t.Fatalf("an empty database with no other session was refused: %v", err)
+	}
+
+	conn, err := pgx.Connect(ctx, inst.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	_, err = empty.Start(ctx, provider.Config{})
+	if err == nil || !strings.Contains(err.Error(), "other sessions are connected") || strings.Contains(err.Error(), inst.DSN) {
+		t.Fatalf("err = %v, want a refusal because another session is connected", err)
+	}
+	if _, err := conn.Exec(ctx, "CREATE TABLE customers (id int)"); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(ctx)
+	// The closed session leaves pg_stat_activity a moment later.
+	deadline := time.Now().Add(10 * time.Second)
+	for _, err = empty.Start(ctx, provider.Config{}); err != nil && strings.Contains(err.Error(), "sessions") && time.Now().Before(deadline); _, err = empty.Start(ctx, provider.Config{}) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err == nil || !strings.Contains(err.Error(), "already has 1 tables") {
+		t.Fatalf("err = %v, want a refusal because of the table", err)
+	}
+	forced := provider.DSN{URL: inst.DSN, Disposable: true, ForceNonEmpty: true}
+	if _, err := forced.Start(ctx, provider.Config{}); err != nil {
+		t.Fatalf("--force-nonempty did not allow it: %v", err)
 	}
 }

@@ -18,6 +18,9 @@ type Config struct {
 	Version string
 	// Image is the container image (container provider only).
 	Image string
+	// Replica asks for a streaming standby beside the server
+	// (Instance.ReplicaDSN); providers that cannot start one return an error.
+	Replica bool
 	// Log receives one-line progress messages; nil discards them.
 	Log io.Writer
 }
@@ -27,6 +30,10 @@ type Config struct {
 type Instance struct {
 	// DSN connects as a superuser to a database the rehearsal may change.
 	DSN string
+	// ReplicaDSN connects to the streaming standby (read-only) when
+	// Config.Replica asked for one; "" otherwise. Stop, Kill and Leftovers
+	// cover the standby too.
+	ReplicaDSN string
 	// Provider names the implementation: "local", "container" or "dsn".
 	Provider string
 	// Settings are the settings actually passed to the server.
@@ -40,6 +47,8 @@ type Instance struct {
 	stop     func(ctx context.Context) error
 	stopOnce sync.Once
 	stopErr  error
+	// kill, when set, ends the server at once; see Kill.
+	kill func()
 }
 
 // NewInstance returns an Instance whose Stop calls stop (nil: nothing to stop).
@@ -55,6 +64,17 @@ func (i *Instance) Stop(ctx context.Context) error {
 	}
 	i.stopOnce.Do(func() { i.stopErr = i.stop(ctx) })
 	return i.stopErr
+}
+
+// SetKill sets what Kill does; providers call it before returning the instance.
+func (i *Instance) SetKill(kill func()) { i.kill = kill }
+
+// Kill ends the server at once and removes what the provider created, without
+// a clean shutdown: for a forced exit. It is safe to call while Stop runs.
+func (i *Instance) Kill() {
+	if i != nil && i.kill != nil {
+		i.kill()
+	}
 }
 
 // Provider starts a PostgreSQL server for one rehearsal.

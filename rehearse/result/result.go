@@ -25,20 +25,41 @@ type Result struct {
 	// TrafficStartedAt is when traffic began; zero if it never did.
 	TrafficStartedAt time.Time `json:"traffic_started_at"`
 	// Seed is the data and traffic seed used, so a run can be reproduced.
-	Seed     int64    `json:"seed"`
+	Seed int64 `json:"seed"`
+	// Command is the command line that reproduces this rehearsal, with any
+	// password in a DSN redacted; empty when the caller did not record it.
+	Command  string   `json:"command,omitempty"`
 	Postgres Postgres `json:"postgres"`
 	// Status is StatusCompleted or StatusAborted; Error says why it aborted.
 	Status string `json:"status"`
 	Error  string `json:"error"`
 	// AbortedIn names the phase the rehearsal was in when it aborted.
-	AbortedIn     string          `json:"aborted_in,omitempty"`
-	Verdict       Verdict         `json:"verdict"`
-	Data          Data            `json:"data"`
-	Phases        []Phase         `json:"phases"`
-	Steps         []Step          `json:"steps"`
+	AbortedIn string  `json:"aborted_in,omitempty"`
+	Verdict   Verdict `json:"verdict"`
+	Data      Data    `json:"data"`
+	Phases    []Phase `json:"phases"`
+	Steps     []Step  `json:"steps"`
+	// Guard is set when the abort_on guard stopped the migration.
+	Guard *GuardAbort `json:"guard,omitempty"`
+	// Rollback holds the rollback steps run after a failed step, if any.
+	Rollback      []Step          `json:"rollback,omitempty"`
 	LockWaits     LockWaits       `json:"lock_waits"`
 	Workloads     []Workload      `json:"workloads"`
 	Compatibility []Compatibility `json:"compatibility,omitempty"`
+	// Background lists the scenario's background sessions, in scenario order.
+	Background []BackgroundSession `json:"background,omitempty"`
+	// Lint holds the static checks' findings on the migration steps, in
+	// step and statement order (see LintFinding).
+	Lint []LintFinding `json:"lint,omitempty"`
+	// Replication is set when the scenario starts a standby (postgres.replica).
+	Replication *Replication `json:"replication,omitempty"`
+}
+
+// GuardAbort says at which step, and why, the abort_on guard stopped the
+// migration (the running statement was cancelled, later steps skipped).
+type GuardAbort struct {
+	Step   string `json:"step"`
+	Reason string `json:"reason"`
 }
 
 // Postgres describes the server the rehearsal ran on.
@@ -101,17 +122,62 @@ type Step struct {
 	Line   int `json:"line,omitempty"`
 	Column int `json:"column,omitempty"`
 	// Batches is the number of batches a batch step ran.
-	Batches int64      `json:"batches,omitempty"`
-	Rows    int64      `json:"rows,omitempty"`
-	Locks   []StepLock `json:"locks"`
-	Rewrote []string   `json:"rewrote"`
+	Batches int64 `json:"batches,omitempty"`
+	Rows    int64 `json:"rows,omitempty"`
+	// Locks is the strongest lock per relation over the whole step.
+	Locks []StepLock `json:"locks"`
+	// Rewrote lists the tables whose relfilenode changed.
+	Rewrote []string `json:"rewrote"`
+	// Scans lists the full table scans made while holding a lock on that
+	// table (SET NOT NULL, ADD CONSTRAINT without NOT VALID, ALTER TYPE, ...).
+	Scans []TableScan `json:"scans"`
+	// Statements traces each statement of a transactional step; steps run
+	// outside a transaction have their locks sampled instead.
+	Statements []StatementTrace `json:"statements,omitempty"`
+	// LocksSampled is set when Locks come from the lock monitor's samples
+	// (statements outside a transaction) rather than the session's own pg_locks.
+	LocksSampled bool `json:"locks_sampled,omitempty"`
+	// Attempts is how many tries the step (or its worst batch) needed with
+	// retry set; LockTimeouts counts the tries that hit lock_timeout.
+	Attempts     int `json:"attempts,omitempty"`
+	LockTimeouts int `json:"lock_timeouts,omitempty"`
+	// ThrottledMS is the time a batch step waited for live traffic to recover.
+	ThrottledMS int64 `json:"throttled_ms,omitempty"`
+	// ResumeFrom is, for a batch step that stopped, the first key not done:
+	// running the step again continues from there.
+	ResumeFrom *int64 `json:"resume_from,omitempty"`
+	// Output is the end of an external command's output.
+	Output string `json:"output,omitempty"`
 }
 
-// StepLock is the strongest lock a step held on one relation.
+// StepLock is the strongest lock a step held on one relation; HeldMS runs
+// from the start of the statement that took it to the end of the step's
+// transaction (for sampled locks: between the first and last sample that saw it).
 type StepLock struct {
 	Relation string  `json:"relation"`
 	Mode     string  `json:"mode"`
 	HeldMS   float64 `json:"held_ms"`
+}
+
+// StatementTrace is what one statement of a transactional step did.
+type StatementTrace struct {
+	SQL        string  `json:"sql"`
+	DurationMS float64 `json:"duration_ms"`
+	// Locks are the locks this statement took or strengthened.
+	Locks   []StepLock  `json:"locks"`
+	Rewrote []string    `json:"rewrote"`
+	Scans   []TableScan `json:"scans"`
+}
+
+// TableScan is a sequential scan of a table by a migration statement.
+type TableScan struct {
+	Relation string `json:"relation"`
+	Rows     int64  `json:"rows"`
+	// Mode is the lock the statement held on the table at its end.
+	Mode string `json:"mode"`
+	// BlocksWrites is set when that lock blocks INSERT, UPDATE and DELETE
+	// (ShareLock or stronger): writers waited for the whole scan.
+	BlocksWrites bool `json:"blocks_writes"`
 }
 
 // LockWaits summarises lock waits. Count, TotalMS and MaxMS cover traffic
@@ -146,11 +212,33 @@ type LockEvent struct {
 	// BlockedBy is the statement at the head of the wait chain.
 	BlockedBy string `json:"blocked_by"`
 	// BlockedByApp is the application_name of that statement's session.
-	BlockedByApp string  `json:"blocked_by_app,omitempty"`
-	StartMS      int64   `json:"start_ms"`
-	WaitMS       float64 `json:"wait_ms"`
+	BlockedByApp string `json:"blocked_by_app,omitempty"`
+	// BlockedByMode is the strongest lock that session held on Relation.
+	BlockedByMode string  `json:"blocked_by_mode,omitempty"`
+	StartMS       int64   `json:"start_ms"`
+	WaitMS        float64 `json:"wait_ms"`
 	// Phase is the phase in which the wait began.
 	Phase string `json:"phase,omitempty"`
+	// Depth is the number of sessions between this one and the head of the
+	// chain: 1 when the blocker holds the lock itself, 2 when this query
+	// queues behind a waiting statement (say an ALTER TABLE) that waits for the
+	// head, and so on.
+	Depth int `json:"depth"`
+	// Chain lists the sessions from this one to the head, as first seen.
+	Chain []ChainLink `json:"chain,omitempty"`
+}
+
+// ChainLink is one session of a lock wait chain.
+type ChainLink struct {
+	Workload string `json:"workload"`
+	Query    string `json:"query"`
+	// Mode is the lock the session waits for, or for the head the strongest
+	// lock it holds on the contended relation.
+	Mode    string `json:"mode"`
+	Waiting bool   `json:"waiting"`
+	// WaitedMS is, for a waiting link, how long it had waited when this
+	// event ended.
+	WaitedMS float64 `json:"waited_ms,omitempty"`
 }
 
 // Workload is what one simulated application version did.
@@ -170,6 +258,17 @@ type Workload struct {
 	ByPhase   map[string]PhaseStats `json:"by_phase"`
 	// Migration merges every step phase: the workload while the migration ran.
 	Migration PhaseStats `json:"migration"`
+	// Protocol is how the connections sent statements: cached, prepared or
+	// simple; Pool is the number of connections requests queued for.
+	Protocol string `json:"protocol,omitempty"`
+	Pool     int    `json:"pool,omitempty"`
+	// PoolWait is the time requests waited for a free connection.
+	PoolWait *PoolWait `json:"pool_wait,omitempty"`
+	// ConnectionsBySQLState counts, per SQLSTATE, the distinct connections
+	// that saw it at least once (a reconnected connection counts anew).
+	ConnectionsBySQLState map[string]int64 `json:"connections_by_sqlstate,omitempty"`
+	// Warnings say where the generator did not deliver the traffic asked for.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Query is the latency and error record of one named query. Count includes
@@ -187,6 +286,11 @@ type Query struct {
 	P999MS           float64               `json:"p999_ms"`
 	MaxMS            float64               `json:"max_ms"`
 	ByPhase          map[string]PhaseStats `json:"by_phase"`
+	// ConnectionsBySQLState counts, per SQLSTATE, the distinct connections
+	// on which this query failed with it.
+	ConnectionsBySQLState map[string]int64 `json:"connections_by_sqlstate,omitempty"`
+	// Statements details a transaction entry, statement by statement.
+	Statements []TxStatement `json:"statements,omitempty"`
 }
 
 // PhaseStats is a latency summary of one phase; Count includes Errors.
@@ -209,7 +313,8 @@ type TimelinePt struct {
 	MaxMS  float64 `json:"max_ms"`
 }
 
-// Compatibility records whether one query prepares against the schema after a step.
+// Compatibility records whether one query prepares against the schema as it
+// is after a step ("baseline": before the first step).
 type Compatibility struct {
 	Workload  string `json:"workload"`
 	Query     string `json:"query"`
@@ -217,4 +322,14 @@ type Compatibility struct {
 	OK        bool   `json:"ok"`
 	SQLState  string `json:"sqlstate,omitempty"`
 	Error     string `json:"error,omitempty"`
+	// Running says the workload was serving traffic at that point: a break
+	// then fails the verdict.
+	Running bool `json:"running"`
+	// CachedOK is what a driver that prepared the statement before the step
+	// sees when it executes it after: false with SQLSTATE 0A000 ("cached plan
+	// must not change result type") fails once per connection. Nil when the
+	// statement did not prepare before the step, or for the baseline check.
+	CachedOK       *bool  `json:"cached_ok,omitempty"`
+	CachedSQLState string `json:"cached_sqlstate,omitempty"`
+	CachedError    string `json:"cached_error,omitempty"`
 }

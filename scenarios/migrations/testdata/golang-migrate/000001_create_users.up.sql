@@ -1,0 +1,8 @@
+-- Users of the shop; email is the login.
+CREATE TABLE IF NOT EXISTS users (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email      text        NOT NULL,
+    name       text,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);

@@ -1,0 +1,3 @@
+BEGIN;
+ALTER TABLE events ADD COLUMN created_at timestamptz;
+COMMIT;

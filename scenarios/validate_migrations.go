@@ -1,0 +1,217 @@
+package scenarios
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+
+	"github.com/rehearse/rehearse/scenarios/migrations"
+)
+
+// checkSchemaMigrations checks schema.migrations and builds the baseline
+// from the directory: Baseline gets one step per file up to `to`, SchemaSQL
+// their statements. It returns false when the scenario does not use it.
+func (c *checker) checkSchemaMigrations(p keyPath) bool {
+	m := c.s.Schema.Migrations
+	if m == nil {
+		return false
+	}
+	mp := p.key("migrations")
+	if c.s.Schema.File != "" || c.s.Schema.SQL != "" {
+		c.addf(p, "give one of file, sql or migrations")
+		return true
+	}
+	if m.From != "" {
+		c.addf(mp.key("from"), "applies to migration.migrations only; the baseline is the directory up to `to`")
+	}
+	if m.steps == nil && !c.expandSchemaMigrations(mp, m) {
+		return true
+	}
+	sql, offsets := baselineSQL(m.steps)
+	m.offsets = offsets
+	c.s.Baseline, c.s.SchemaSQL, c.s.SchemaFile, c.s.SchemaLine = m.steps, sql, m.shown, 0
+	c.s.schemaSrc = textSource{file: m.shown}
+	cat, err := ParseSchema(sql)
+	if err != nil {
+		c.addSQLError(mp.key("dir"), c.s.schemaSrc, sql, err)
+		return true
+	}
+	c.base = cat
+	return true
+}
+
+// expandSchemaMigrations reads the baseline files; false on a problem.
+func (c *checker) expandSchemaMigrations(mp keyPath, m *MigrationDir) bool {
+	d := c.readMigrationDir(mp, m)
+	if d == nil {
+		return false
+	}
+	to := string(m.To)
+	if mig := c.s.Migration.Migrations; to == "" && mig != nil && (mig.Dir == "" || c.sameDir(mig.Dir, m.Dir)) {
+		if to = string(mig.From); to == "" {
+			c.addf(mp, "give to: the version production is at; migration.migrations rehearses the migrations after it")
+			return false
+		}
+	}
+	files, err := d.Between("", to)
+	if err != nil {
+		c.addf(mp.key("to"), "%v", err)
+		return false
+	}
+	files = append(files, d.Repeatable...)
+	steps, ok := c.fileSteps(files)
+	if !ok {
+		return false
+	}
+	m.steps = steps
+	return true
+}
+
+// checkMigrationMigrations checks migration.migrations and makes
+// migration.steps one step per file after `from`, up to `to`. It returns
+// false when the scenario does not use it.
+func (c *checker) checkMigrationMigrations() bool {
+	m := c.s.Migration.Migrations
+	if m == nil {
+		return false
+	}
+	var cat *Catalog
+	if c.base != nil {
+		cat = c.base.Clone()
+	}
+	if m.steps == nil {
+		c.expandMigrationMigrations(root().key("migration"), m)
+	}
+	for i, st := range m.steps {
+		c.steps[st.Name] = i
+		if cat != nil {
+			_ = cat.Apply(st.SQL) // parse errors were reported with the file's lines
+		}
+	}
+	c.checkRollback(cat)
+	return true
+}
+
+func (c *checker) expandMigrationMigrations(p keyPath, m *MigrationDir) {
+	mp := p.key("migrations")
+	if len(c.s.Migration.Steps) > 0 {
+		c.addf(p.key("steps"), "give either steps or migrations, not both")
+		return
+	}
+	base := c.s.Schema.Migrations
+	if m.Dir == "" && base != nil {
+		m.Dir = base.Dir
+		if m.Format == "" {
+			m.Format = base.Format
+		}
+	}
+	d := c.readMigrationDir(mp, m)
+	if d == nil {
+		return
+	}
+	from := string(m.From)
+	if base != nil && c.sameDir(m.Dir, base.Dir) {
+		switch {
+		case from == "":
+			from = string(base.To)
+		case base.To != "" && migrations.CompareVersions(from, string(base.To)) != 0:
+			c.addf(mp.key("from"), "must be schema.migrations.to (%s): the baseline is the same directory up to that version", base.To)
+			return
+		}
+	}
+	files, err := d.Between(from, string(m.To))
+	switch {
+	case err != nil:
+		key := "to"
+		if _, ferr := d.Index(from); ferr != nil {
+			key = "from"
+		}
+		c.addf(mp.key(key), "%v", err)
+		return
+	case len(files) == 0:
+		c.addf(mp, "no migrations to rehearse: %s has none after version %s", m.shown, from)
+		return
+	}
+	steps, ok := c.fileSteps(files)
+	if !ok {
+		return
+	}
+	m.steps = steps
+	c.s.Migration.Steps = steps
+}
+
+// readMigrationDir checks dir, format and the versions of m and reads the
+// directory; nil on a problem. Paths in messages are shown relative to the
+// working directory, as the scenario path is.
+func (c *checker) readMigrationDir(mp keyPath, m *MigrationDir) *migrations.Dir {
+	ok := true
+	for i, v := range []MigrationVersion{m.From, m.To} {
+		if v != "" && !versionTextRe.MatchString(string(v)) {
+			c.addf(mp.key([]string{"from", "to"}[i]), "%q is not a version: give the number at the start of a migration file's name (41, 20240105093000, 1.1)", v)
+			ok = false
+		}
+	}
+	format, err := migrations.ParseFormat(m.Format)
+	if err != nil {
+		c.addf(mp.key("format"), "%v", err)
+		ok = false
+	}
+	if m.Dir == "" {
+		c.addf(mp.key("dir"), "missing; give the directory of migration files, relative to this file")
+		return nil
+	}
+	abs, err := insideDir(c.dir, m.Dir)
+	if err != nil {
+		c.addf(mp.key("dir"), "%v", err)
+		return nil
+	}
+	if !ok {
+		return nil
+	}
+	m.shown = filepath.Join(c.dir, m.Dir)
+	d, err := migrations.Read(abs, format)
+	if err != nil {
+		c.addMigrationsError(mp.key("dir"), err, abs, m.shown)
+		return nil
+	}
+	for _, files := range [][]migrations.File{d.Files, d.Repeatable} {
+		for i := range files {
+			files[i].Path = filepath.Join(m.shown, filepath.Base(files[i].Path))
+		}
+	}
+	d.Path = m.shown
+	return d
+}
+
+// addMigrationsError reports the reader's problems, with paths shown under
+// the scenario's directory rather than resolved.
+func (c *checker) addMigrationsError(p keyPath, err error, abs, shown string) {
+	var me *migrations.Error
+	if !errors.As(err, &me) {
+		c.addf(p, "%s", strings.ReplaceAll(err.Error(), abs, shown))
+		return
+	}
+	for _, prob := range me.Problems {
+		c.add(Problem{File: filepath.Join(shown, filepath.Base(prob.Path)), Line: prob.Line, Msg: prob.Msg})
+	}
+}
+
+// fileSteps turns migration files into steps, reporting their problems.
+func (c *checker) fileSteps(files []migrations.File) ([]*Step, bool) {
+	steps := make([]*Step, 0, len(files))
+	ok := true
+	for _, f := range files {
+		st, problems := fileStep(f)
+		for _, p := range problems {
+			c.add(p)
+		}
+		ok = ok && len(problems) == 0
+		steps = append(steps, st)
+	}
+	return steps, ok
+}
+
+// sameDir reports whether two directories of the scenario are the same.
+func (c *checker) sameDir(a, b string) bool {
+	return filepath.Clean(filepath.Join(c.dir, a)) == filepath.Clean(filepath.Join(c.dir, b))
+}
