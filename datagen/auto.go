@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/brianvoe/gofakeit/v7"
 
@@ -290,14 +291,29 @@ var timeHints = []struct {
 }
 
 func autoTime(col *column, r *rule, g genContext) (*autoGen, error) {
+	from, to, err := autoTimeRange(col, r)
+	if err != nil {
+		return nil, err
+	}
+	g.days = col.base == "date"
+	fn, err := timesIn(distSpec{name: DistUniform}, g, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return &autoGen{fn: fn}, nil
+}
+
+// autoTimeRange is the span an undescribed date or timestamp column's
+// values are drawn from: by its name, within its CHECK bounds.
+func autoTimeRange(col *column, r *rule) (from, to time.Time, err error) {
 	fromText, toText := DefaultDateFrom, DefaultDateTo
 	for _, h := range timeHints {
 		if nameHas(col.name, h.words...) {
 			fromText, toText = h.from, h.to
 		}
 	}
-	from, _ := parseTime(fromText)
-	to, _ := parseTime(toText)
+	from, _ = parseTime(fromText)
+	to, _ = parseTime(toText)
 	width := to.Sub(from)
 	if !r.loTime.IsZero() && from.Before(r.loTime) {
 		from = r.loTime
@@ -315,14 +331,9 @@ func autoTime(col *column, r *rule, g genContext) (*autoGen, error) {
 		}
 	}
 	if from.After(to) {
-		return nil, fmt.Errorf("its CHECK constraints allow no date")
+		return from, to, fmt.Errorf("its CHECK constraints allow no date")
 	}
-	g.days = col.base == "date"
-	fn, err := timesIn(distSpec{name: DistUniform}, g, from, to)
-	if err != nil {
-		return nil, err
-	}
-	return &autoGen{fn: fn}, nil
+	return from, to, nil
 }
 
 func autoInet(g genContext) *autoGen {

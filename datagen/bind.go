@@ -248,9 +248,12 @@ func bindFK(ctx context.Context, conn *pgx.Conn, cp *colPlan, keys *keyCache) (R
 	if err != nil {
 		return nil, fmt.Errorf("foreign key %s: %w", con.name, err)
 	}
-	pick, err := k.picker(distSpec{name: DistUniform}, cp.g)
+	pick, err := k.picker(fkDist(cp.shape, k.Len()), cp.g)
 	if err != nil {
 		return nil, fmt.Errorf("foreign key %s to %s: %w", con.name, identName(cp.fk.parent.ident), err)
+	}
+	if cp.shape != nil {
+		pick = withNulls(pick, cp.shape.nullFrac)
 	}
 	return pick, nil
 }

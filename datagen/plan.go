@@ -22,6 +22,9 @@ type tablePlan struct {
 	rows int64
 	// empty is set when the table had no rows before the load.
 	empty bool
+	// ordered loads the chunks one after the other, so that the rows lie
+	// in the table in row order (profile.go).
+	ordered bool
 	// deps are the tables of this load whose keys this one references:
 	// they load first.
 	deps []*tablePlan
@@ -63,6 +66,8 @@ type colPlan struct {
 	// fn is set for generated columns at planning, for the others at bind.
 	fn  RowFunc
 	seq *seqFill
+	// shape is the profile's statistics of a foreign key column (profile.go).
+	shape *shape
 }
 
 // unique reports whether the column's values are distinct by construction.
@@ -278,6 +283,7 @@ func (pl *planner) facts(p *tablePlan) tableFacts {
 func (pl *planner) planTable(p *tablePlan) []error {
 	spec := pl.data.Tables[p.name]
 	t := p.t
+	p.ordered = pl.profileOrdered(p)
 	var errs []error
 	for _, colName := range sortedKeys(spec.Columns) {
 		if _, ok := t.byName[colName]; !ok {
@@ -324,9 +330,12 @@ func (pl *planner) planColumn(p *tablePlan, f tableFacts, col *column, spec *sce
 	case col.generated:
 		return nil, nil
 	case f.fkOf[col.name] != nil:
-		return pl.planFK(p, col, f.fkOf[col.name], g)
+		cp, err := pl.planFK(p, col, f.fkOf[col.name], g)
+		return pl.shapeFK(p, col, cp), err
 	case col.sequence != "" && col.category() == catInt && !col.array:
 		return &colPlan{col: col, kind: colSeq}, nil
+	case !g.unique && pl.profileColumn(p, col) != nil: // data.profile: profile.go
+		return pl.planProfiled(p, f, col, g, pl.profileColumn(p, col))
 	case col.hasDefault && !col.computedDefault && !g.unique:
 		return nil, nil // a constant default: the database fills it
 	}

@@ -15,3 +15,19 @@ func TestValidatorKnowsExactlyOurGenerators(t *testing.T) {
 		t.Errorf("scenarios.GeneratorNames = %v\ndatagen.GeneratorNames() = %v", got, want)
 	}
 }
+
+func TestValidatorKnowsExactlyOurDistributionsAndVacuumModes(t *testing.T) {
+	t.Parallel()
+	dists := []string{DistUniform, DistZipf, DistNormal, DistSequential, DistHot, DistRecent}
+	if !slices.Equal(scenarios.DistNames, dists) {
+		t.Errorf("scenarios.DistNames = %v, datagen has %v", scenarios.DistNames, dists)
+	}
+	for _, d := range dists {
+		if _, err := distOf(&scenarios.ValueSpec{Dist: d}); err != nil {
+			t.Errorf("dist %s: %v", d, err)
+		}
+	}
+	if modes := []string{VacuumFreeze, VacuumPlain, VacuumNone}; !slices.Equal(scenarios.VacuumModes, modes) {
+		t.Errorf("scenarios.VacuumModes = %v, datagen has %v", scenarios.VacuumModes, modes)
+	}
+}

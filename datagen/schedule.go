@@ -188,10 +188,11 @@ func (l *loader) add(prio int, run func(context.Context, *pgx.Conn) error) {
 	l.mu.Unlock()
 }
 
-// chunkLocked hands out the next chunk of the first table still loading.
+// chunkLocked hands out the next chunk of the first table still loading;
+// an ordered table's next chunk only once the one before is copied.
 func (l *loader) chunkLocked() func(context.Context, *pgx.Conn) error {
 	for _, ts := range l.loading {
-		if ts.next < ts.chunks {
+		if ts.next < ts.chunks && (!ts.p.ordered || ts.copied == ts.next) {
 			i := ts.next
 			ts.next++
 			return func(ctx context.Context, conn *pgx.Conn) error { return l.copy(ctx, conn, ts, i) }

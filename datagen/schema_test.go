@@ -308,3 +308,33 @@ func TestLoadHotKeysAreTrafficHotKeys(t *testing.T) {
 		t.Errorf("hot users in the data:\n%s\nin the traffic:\n%s", loaded, traffic)
 	}
 }
+
+// A CHECK constraint datagen does not understand is tried on a sample of
+// rows before the load, and the error says what to describe.
+func TestLoadReportsChecksItCannotKeepBeforeLoading(t *testing.T) {
+	dsn := pgtest.NewDB(t)
+	pgtest.Exec(t, dsn, `CREATE TABLE events (
+  id     serial PRIMARY KEY,
+  starts timestamptz NOT NULL,
+  ends   timestamptz NOT NULL,
+  CONSTRAINT events_order CHECK (starts < ends))`)
+	data := scenarios.Data{Seed: 1, Tables: map[string]*scenarios.Table{"events": {Rows: 5000}}}
+	_, err := Load(context.Background(), dsn, data, nil)
+	for _, want := range []string{"load table events: generated rows violate CHECK constraint events_order",
+		"this one is CHECK ((starts < ends))", "describe its columns under data.tables.events.columns"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q: %v", want, err)
+		}
+	}
+	if n := queryInt(t, dsn, "SELECT count(*) FROM events"); n != 0 {
+		t.Errorf("%d events loaded", n)
+	}
+	data.Tables["events"].Columns = map[string]*scenarios.ValueSpec{
+		"starts": {Gen: "date", From: "2024-01-01", To: "2024-06-30"},
+		"ends":   {Gen: "date", From: "2024-07-01", To: "2024-12-31"},
+	}
+	mustLoad(t, dsn, data, nil)
+	if n := queryInt(t, dsn, "SELECT count(*) FROM events WHERE starts < ends"); n != 5000 {
+		t.Errorf("%d of 5000 events in order", n)
+	}
+}

@@ -16,6 +16,8 @@ type options struct {
 	seed         *int64
 	image        string
 	started      func(*provider.Instance)
+	// cacheDir is the dataset cache's directory; "" does without it.
+	cacheDir string
 }
 
 // Option configures Run.
@@ -39,6 +41,18 @@ func WithSeed(seed int64) Option { return func(o *options) { o.seed = &seed } }
 // WithStarted is called with the server as soon as it runs, so that a caller
 // can kill it on a forced exit (a second Ctrl-C) while Run is still unwinding.
 func WithStarted(f func(*provider.Instance)) Option { return func(o *options) { o.started = f } }
+
+// WithCache keeps loaded datasets in the cache directory dir (see
+// rehearse/cache) and starts the server from one when the schema, data
+// spec, seed and server version match: the schema and data stages are then
+// skipped, and Result.Data says Cached. Only a provider that implements
+// provider.Templater (the local one) can; with others Run says so in one
+// progress line and loads the data as usual. Without this option Run does
+// not use a cache.
+func WithCache(dir string) Option { return func(o *options) { o.cacheDir = dir } }
+
+// WithoutCache turns off a cache set by an earlier WithCache.
+func WithoutCache() Option { return func(o *options) { o.cacheDir = "" } }
 
 func buildOptions(opts []Option) options {
 	o := options{provider: provider.NewLocal(), progress: io.Discard, lockInterval: lockmon.DefaultInterval}

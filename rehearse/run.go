@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -17,6 +16,7 @@ import (
 	"github.com/rehearse/rehearse/rehearse/lockmon"
 	"github.com/rehearse/rehearse/rehearse/migrate"
 	"github.com/rehearse/rehearse/rehearse/provider"
+	"github.com/rehearse/rehearse/rehearse/replication"
 	"github.com/rehearse/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/scenarios"
 	"github.com/rehearse/rehearse/scenarios/lint"
@@ -38,6 +38,11 @@ type rehearsal struct {
 	setup   *pgx.Conn // schema, data checks, key reads
 	traffic *traffic
 	monitor *lockmon.Monitor
+	// replication samples the standby's lag; nil without postgres.replica.
+	replication *replication.Sampler
+	// dataset is the dataset cache's part in this run; nil when it has none
+	// (dataset_cache.go).
+	dataset *datasetCache
 }
 
 // Run rehearses sc and returns what it measured.
@@ -77,14 +82,16 @@ func (r *rehearsal) prepare(ctx context.Context) error {
 	if err := r.provision(ctx); err != nil {
 		return err
 	}
-	r.clock.setStage("schema")
-	r.logf("applying baseline schema\n")
-	if err := applySchema(ctx, r.setup, r.sc); err != nil {
-		return err
-	}
-	r.clock.setStage("data")
-	if err := r.loadData(ctx); err != nil {
-		return err
+	if !r.dataset.hit() { // a copy of a cached dataset has its schema and data
+		r.clock.setStage("schema")
+		r.logf("applying baseline schema\n")
+		if err := applySchema(ctx, r.setup, r.sc); err != nil {
+			return err
+		}
+		r.clock.setStage("data")
+		if err := r.loadData(ctx); err != nil {
+			return err
+		}
 	}
 	tr, err := planTraffic(ctx, r.setup, r.sc, r.seed, r.inst.DSN, &r.clock)
 	if err != nil {
@@ -100,8 +107,8 @@ func (r *rehearsal) provision(ctx context.Context) error {
 	for k, v := range r.sc.Postgres.Settings {
 		settings[k] = string(v)
 	}
-	inst, err := r.opts.provider.Start(ctx, provider.Config{Settings: settings, Version: r.sc.Postgres.Version,
-		Image: r.sc.Postgres.Image, Log: r.opts.progress})
+	inst, err := r.startServer(ctx, provider.Config{Settings: settings, Version: r.sc.Postgres.Version,
+		Image: r.sc.Postgres.Image, Replica: r.sc.Postgres.Replica, Log: r.opts.progress})
 	if err != nil {
 		return fmt.Errorf("start postgres: %w", err)
 	}
@@ -139,30 +146,29 @@ func (r *rehearsal) loadData(ctx context.Context) error {
 		return fmt.Errorf("load data: %w", err)
 	}
 	r.res.Data = loaded
-	return r.settle(ctx)
+	if err := r.settle(ctx); err != nil {
+		return err
+	}
+	return r.saveDataset(ctx)
 }
 
-// settle brings freshly loaded tables to the state production tables are in
-// (vacuumed, frozen, analysed, flushed), so that autovacuum and a checkpoint
-// of the load do not run during the baseline and distort it.
+// settle flushes the load to disk, so that the load's checkpoint does not run
+// during the baseline and distort it. (datagen has vacuumed and analysed the
+// tables, as data.vacuum and data.analyze say.)
 func (r *rehearsal) settle(ctx context.Context) error {
 	began := time.Now()
-	for _, table := range r.sc.LoadOrder() {
-		sql := "VACUUM (FREEZE, ANALYZE) " + pgx.Identifier(strings.Split(table, ".")).Sanitize()
-		if _, err := r.setup.Exec(ctx, sql); err != nil {
-			return fmt.Errorf("vacuum %s: %w", table, err)
-		}
-	}
 	if _, err := r.setup.Exec(ctx, "CHECKPOINT"); err != nil {
 		r.logf("warning: CHECKPOINT after the load failed (%v); the baseline may include its I/O\n", err)
+		return nil
 	}
-	r.logf("vacuumed, analysed and checkpointed in %s\n", time.Since(began).Round(time.Millisecond))
+	r.logf("checkpointed in %s\n", time.Since(began).Round(time.Millisecond))
 	return nil
 }
 
 // rehearse runs the measured part: baseline, steps, cooldown.
 func (r *rehearsal) rehearse(ctx context.Context) error {
-	runner, err := migrate.Connect(ctx, r.inst.DSN, migrate.WithProgress(r.opts.progress), migrate.WithLiveP99(r.liveP99))
+	runner, err := migrate.Connect(ctx, r.inst.DSN, migrate.WithProgress(r.opts.progress), migrate.WithLiveP99(r.liveP99),
+		migrate.WithReplicaLag(r.replicaLag))
 	if err != nil {
 		return err
 	}
@@ -175,7 +181,13 @@ func (r *rehearsal) rehearse(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.clock.enter("baseline")
+	if r.inst.ReplicaDSN != "" {
+		r.replication, err = replication.Start(ctx, r.inst.DSN, replication.WithEpoch(r.clock.epoch))
+		if err != nil {
+			return err
+		}
+	}
+	r.enter(ctx, "baseline")
 	if err := r.traffic.startTriggered(ctx, ""); err != nil {
 		return err
 	}
@@ -186,7 +198,7 @@ func (r *rehearsal) rehearse(ctx context.Context) error {
 	if err := r.migrate(ctx, runner); err != nil {
 		return err
 	}
-	r.clock.enter("cooldown")
+	r.enter(ctx, "cooldown")
 	if err := r.traffic.startAt(ctx, "cooldown"); err != nil {
 		return err
 	}
@@ -202,7 +214,7 @@ func (r *rehearsal) migrate(ctx context.Context, runner *migrate.Runner) error {
 		return err
 	}
 	for _, step := range r.sc.Migration.Steps {
-		r.clock.enter(step.Name)
+		r.enter(ctx, step.Name)
 		if err := r.traffic.startAt(ctx, step.Name); err != nil {
 			return err
 		}
@@ -255,6 +267,22 @@ func (r *rehearsal) checkCompatibilityAfter(ctx context.Context, step string, ca
 	return r.checkCompatibility(ctx, step, outcomes...)
 }
 
+// enter starts a phase on the clock and, with a standby, in the WAL count.
+func (r *rehearsal) enter(ctx context.Context, phase string) {
+	r.clock.enter(phase)
+	if r.replication != nil {
+		r.replication.Mark(ctx, phase)
+	}
+}
+
+// replicaLag is the standby's current replay lag, for throttled batch steps.
+func (r *rehearsal) replicaLag() time.Duration {
+	if r.replication == nil {
+		return 0
+	}
+	return r.replication.Lag()
+}
+
 // liveP99 is the traffic's current p99, for throttled batch steps.
 func (r *rehearsal) liveP99() time.Duration { return r.traffic.liveP99() }
 
@@ -272,7 +300,7 @@ func (r *rehearsal) rollback(ctx context.Context, runner *migrate.Runner) error 
 		return nil
 	}
 	for _, step := range r.sc.Migration.Rollback {
-		r.clock.enter(RollbackPhase + step.Name)
+		r.enter(ctx, RollbackPhase+step.Name)
 		r.logf("rollback %s: running\n", step.Name)
 		out := runner.Run(ctx, step)
 		r.res.Rollback = append(r.res.Rollback, out)
@@ -332,6 +360,9 @@ func (r *rehearsal) finish(ctx context.Context) {
 		if rep.Err != nil && r.res.Error == "" {
 			r.res.Error = rep.Err.Error()
 		}
+	}
+	if r.replication != nil {
+		r.res.Replication = r.replication.Stop(ctx)
 	}
 	r.res.Phases = r.clock.snapshot()
 	if r.res.Workloads == nil {
@@ -398,6 +429,9 @@ func (r *rehearsal) cleanup() {
 	}
 	if r.monitor != nil {
 		r.monitor.Stop(ctx)
+	}
+	if r.replication != nil {
+		r.replication.Stop(ctx)
 	}
 	if r.setup != nil {
 		r.setup.Close(ctx)

@@ -30,8 +30,12 @@ func Judge(sc *scenarios.Scenario, res *result.Result) result.Verdict {
 		checks = append(checks, lockWaitCheck(th.MaxLockWait.D().Seconds()*1000, res.LockWaits))
 	}
 	if th.P99Regression != nil {
+		floorMS := 0.0
+		if th.P99Floor != nil {
+			floorMS = th.P99Floor.D().Seconds() * 1000
+		}
 		for _, w := range res.Workloads {
-			checks = append(checks, p99Check(*th.P99Regression, w))
+			checks = append(checks, p99Check(*th.P99Regression, floorMS, w))
 		}
 	}
 	for _, w := range res.Workloads {
@@ -44,6 +48,9 @@ func Judge(sc *scenarios.Scenario, res *result.Result) result.Verdict {
 	}
 	if th.MaxDuration != nil {
 		checks = append(checks, durationCheck(th.MaxDuration.D().Seconds()*1000, res.Steps))
+	}
+	if th.MaxReplicationLag != nil {
+		checks = append(checks, replicationLagCheck(th.MaxReplicationLag.D().Seconds()*1000, res.Replication))
 	}
 	v := result.Verdict{Pass: true, Reasons: []string{}, Checks: checks}
 	for _, c := range checks {
@@ -200,8 +207,11 @@ func worstTrafficWait(events []result.LockEvent) (result.LockEvent, bool) {
 	return worst, found
 }
 
-func p99Check(limit float64, w result.Workload) result.Check {
+func p99Check(limit, floorMS float64, w result.Workload) result.Check {
 	c := result.Check{Name: "p99_regression[" + w.Name + "]", Limit: fmt.Sprintf("%.2fx", limit), Pass: true}
+	if floorMS > 0 {
+		c.Limit += " above " + result.FormatMS(floorMS)
+	}
 	base, ok := w.ByPhase["baseline"]
 	switch {
 	case !ok || base.Count == 0:
@@ -210,7 +220,7 @@ func p99Check(limit float64, w result.Workload) result.Check {
 		c.Observed = "no samples during the migration"
 	default:
 		ratio := w.Migration.P99MS / base.P99MS
-		c.Pass = ratio <= limit
+		c.Pass = ratio <= limit || w.Migration.P99MS <= floorMS
 		c.Observed = fmt.Sprintf("%.2fx (p99 %s in baseline, %s during the migration)", ratio, result.FormatMS(base.P99MS), result.FormatMS(w.Migration.P99MS))
 	}
 	return c

@@ -62,6 +62,11 @@ func TestJudge(t *testing.T) {
 	if c := checkNamed(t, v, "p99_regression[old]"); !strings.HasPrefix(c.Observed, "2.50x") {
 		t.Errorf("p99 observed %q", c.Observed)
 	}
+	// Under the floor, the same ratio passes: 5ms is not worth a failure.
+	sc.Thresholds.P99Floor = dur(10 * time.Millisecond)
+	if c := checkNamed(t, Judge(sc, res), "p99_regression[old]"); !c.Pass || c.Limit != "2.00x above 10ms" {
+		t.Errorf("with a 10ms floor: %+v", c)
+	}
 	if len(v.Reasons) != 6 {
 		t.Errorf("%d reasons, want one per failed check: %v", len(v.Reasons), v.Reasons)
 	}

@@ -37,9 +37,10 @@ func Hazards(r *result.Result) []Hazard {
 			})
 		}
 		for _, sc := range s.Scans {
-			if sc.BlocksWrites {
+			// A rewrite reads the table too; its hazard already says so.
+			if sc.BlocksWrites && !contains(s.Rewrote, sc.Relation) {
 				add("scan "+s.Name+sc.Relation, Hazard{
-					What: fmt.Sprintf("step %s scanned %s (%s rows) holding %s: writes waited for the whole scan", s.Name, sc.Relation, thousands(sc.Rows), sc.Mode),
+					What: fmt.Sprintf("step %s read all of %s (%s rows read) holding %s: writes waited for the whole scan", s.Name, sc.Relation, thousands(sc.Rows), sc.Mode),
 					Fix:  scanFix(s),
 				})
 			}
@@ -145,4 +146,13 @@ func poolMax(w result.Workload) float64 {
 		return 0
 	}
 	return w.PoolWait.MaxMS
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
 }

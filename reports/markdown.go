@@ -39,9 +39,15 @@ var mdLevels = []mdLimits{
 // It never writes more than MarkdownLimit bytes: long lists are cut, and
 // say how many entries were left out.
 func Markdown(w io.Writer, r *result.Result) error {
+	return writeFitted(w, func(lim mdLimits) string { return renderMarkdown(r, lim) })
+}
+
+// writeFitted renders with ever tighter limits until the output fits in
+// MarkdownLimit (GitHub's comment limit), cutting as a last resort.
+func writeFitted(w io.Writer, render func(mdLimits) string) error {
 	var out string
 	for _, lim := range mdLevels {
-		out = renderMarkdown(r, lim)
+		out = render(lim)
 		if len(out) <= MarkdownLimit {
 			break
 		}
@@ -79,6 +85,7 @@ func renderMarkdown(r *result.Result, lim mdLimits) string {
 	m.steps(r)
 	m.lint(r)
 	m.lockWaits(r)
+	m.replication(r)
 	m.latency(r)
 	m.compatibility(r)
 	m.charts(r)
@@ -199,7 +206,7 @@ func (m *mdWriter) steps(r *result.Result) {
 // keeps what matters; ACCESS EXCLUSIVE is in bold.
 func (m *mdWriter) stepLocks(locks []result.StepLock) string {
 	sorted := append([]result.StepLock(nil), locks...)
-	sort.SliceStable(sorted, func(i, j int) bool { return lockStrength(sorted[i].Mode) > lockStrength(sorted[j].Mode) })
+	sort.SliceStable(sorted, func(i, j int) bool { return result.LockStrength(sorted[i].Mode) > result.LockStrength(sorted[j].Mode) })
 	limit := min(len(sorted), max(2, m.lim.rows/4))
 	parts := make([]string, 0, limit+1)
 	for _, l := range sorted[:limit] {
@@ -213,17 +220,6 @@ func (m *mdWriter) stepLocks(locks []result.StepLock) string {
 		parts = append(parts, fmt.Sprintf("… and %d more", n))
 	}
 	return strings.Join(parts, "<br>")
-}
-
-// lockStrength orders the table lock modes from weakest (1) to strongest (8).
-func lockStrength(mode string) int {
-	for i, m := range []string{"AccessShareLock", "RowShareLock", "RowExclusiveLock", "ShareUpdateExclusiveLock",
-		"ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"} {
-		if m == mode {
-			return i + 1
-		}
-	}
-	return 0
 }
 
 func (m *mdWriter) stepOutcome(s result.Step) string {

@@ -339,7 +339,7 @@ func matrixStepCell(r *result.Result, name, br string) string {
 func strongestLocks(locks []result.StepLock) []string {
 	best := map[string]string{}
 	for _, l := range locks {
-		if lockStrength(l.Mode) > lockStrength(best[l.Relation]) {
+		if result.LockStrength(l.Mode) > result.LockStrength(best[l.Relation]) {
 			best[l.Relation] = l.Mode
 		}
 	}
@@ -348,7 +348,7 @@ func strongestLocks(locks []result.StepLock) []string {
 		rels = append(rels, rel)
 	}
 	sort.Slice(rels, func(i, j int) bool {
-		a, b := lockStrength(best[rels[i]]), lockStrength(best[rels[j]])
+		a, b := result.LockStrength(best[rels[i]]), result.LockStrength(best[rels[j]])
 		if a != b {
 			return a > b
 		}

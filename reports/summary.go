@@ -105,18 +105,7 @@ func SummaryText(w io.Writer, suites []Suite) error {
 // SummaryMarkdown writes the suites as a Markdown table with the failed
 // checks of each, regressions included, under MarkdownLimit bytes.
 func SummaryMarkdown(w io.Writer, suites []Suite) error {
-	var out string
-	for _, lim := range mdLevels {
-		out = renderSummary(suites, lim)
-		if len(out) <= MarkdownLimit {
-			break
-		}
-	}
-	if len(out) > MarkdownLimit {
-		out = cutMarkdown(out, MarkdownLimit)
-	}
-	_, err := io.WriteString(w, out)
-	return err
+	return writeFitted(w, func(lim mdLimits) string { return renderSummary(suites, lim) })
 }
 
 func renderSummary(suites []Suite, lim mdLimits) string {

@@ -33,6 +33,7 @@ func Text(w io.Writer, r *result.Result) error {
 	p.workloads(r)
 	p.background(r)
 	p.lockWaits(r)
+	p.replication(r)
 	return p.err
 }
 
@@ -68,7 +69,7 @@ func blockingScans(scans []result.TableScan) string {
 	var parts []string
 	for _, sc := range scans {
 		if sc.BlocksWrites {
-			parts = append(parts, fmt.Sprintf("%s (%s rows)", sc.Relation, thousands(sc.Rows)))
+			parts = append(parts, fmt.Sprintf("%s (%s rows read)", sc.Relation, thousands(sc.Rows)))
 		}
 	}
 	return strings.Join(parts, "\n")
@@ -167,13 +168,13 @@ func toAny(ss []string) []any {
 
 func (p *printer) header(r *result.Result) {
 	p.printf("\n%s — %s\n", verdictWord(r), r.Scenario)
-	var rows int64
-	for _, t := range r.Data.Tables {
-		rows += t.Rows
+	loaded := "loaded in " + result.FormatMS(float64(r.Data.LoadMS))
+	if r.Data.Cached {
+		loaded = "from the dataset cache"
 	}
-	p.printf("PostgreSQL %s (%s provider), %s rows in %d tables loaded in %s, seed %d, total %s\n",
-		r.Postgres.Version, r.Postgres.Provider, thousands(rows), len(r.Data.Tables),
-		result.FormatMS(float64(r.Data.LoadMS)), r.Seed, result.FormatMS(float64(r.DurationMS)))
+	p.printf("PostgreSQL %s (%s provider), %s rows in %d tables %s, seed %d, total %s\n",
+		r.Postgres.Version, r.Postgres.Provider, thousands(totalRows(r)), len(r.Data.Tables),
+		loaded, r.Seed, result.FormatMS(float64(r.DurationMS)))
 	if r.Status == result.StatusAborted {
 		p.printf("ABORTED in %s: %s\n", r.AbortedIn, r.Error)
 	}

@@ -181,7 +181,7 @@ func parseSQL(sql string) (*pg_query.ParseResult, error) {
 // tree, ascending.
 func paramNumbers(tree *pg_query.ParseResult) []int {
 	seen := map[int]bool{}
-	walkMessages(tree.ProtoReflect(), func(m protoreflect.Message) {
+	WalkMessages(tree.ProtoReflect(), func(m protoreflect.Message) {
 		if p, ok := m.Interface().(*pg_query.ParamRef); ok {
 			seen[int(p.GetNumber())] = true
 		}
@@ -194,8 +194,9 @@ func paramNumbers(tree *pg_query.ParseResult) []int {
 	return out
 }
 
-// walkMessages calls fn for m and every message nested in it.
-func walkMessages(m protoreflect.Message, fn func(protoreflect.Message)) {
+// WalkMessages calls fn for m and every message nested in it: a way to
+// visit every node of a pg_query parse tree.
+func WalkMessages(m protoreflect.Message, fn func(protoreflect.Message)) {
 	fn(m)
 	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
 		switch {
@@ -203,10 +204,10 @@ func walkMessages(m protoreflect.Message, fn func(protoreflect.Message)) {
 		case fd.IsList():
 			list := v.List()
 			for i := range list.Len() {
-				walkMessages(list.Get(i).Message(), fn)
+				WalkMessages(list.Get(i).Message(), fn)
 			}
 		default:
-			walkMessages(v.Message(), fn)
+			WalkMessages(v.Message(), fn)
 		}
 		return true
 	})

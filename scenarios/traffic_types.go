@@ -128,7 +128,7 @@ type paramRef struct {
 // paramRefs returns the $N placeholders of a parse tree by position.
 func paramRefs(tree *pg_query.ParseResult) []paramRef {
 	var refs []paramRef
-	walkMessages(tree.ProtoReflect(), func(m protoreflect.Message) {
+	WalkMessages(tree.ProtoReflect(), func(m protoreflect.Message) {
 		if p, ok := m.Interface().(*pg_query.ParamRef); ok {
 			refs = append(refs, paramRef{offset: int(p.GetLocation()), number: int(p.GetNumber())})
 		}

@@ -78,6 +78,16 @@ type Data struct {
 	Vacuum string `yaml:"vacuum" json:"vacuum,omitempty"`
 	// Analyze gathers planner statistics on each loaded table (default true).
 	Analyze *bool `yaml:"analyze" json:"analyze,omitempty"`
+	// Profile is a file written by `rehearse profile` (relative to the
+	// scenario, inside its directory): every table it lists is loaded with
+	// its row count times Scale, and columns data.tables does not describe
+	// follow its statistics (validate_profile.go, datagen/profile.go).
+	Profile string `yaml:"profile" json:"profile,omitempty"`
+	// Scale multiplies the profile's row counts (default 1).
+	Scale float64 `yaml:"scale" json:"scale,omitempty"`
+	// ProfileData is Profile as read by validation. It is part of Data's
+	// JSON so that the dataset cache's key changes with the file's content.
+	ProfileData *Profile `yaml:"-" json:"profile_data,omitempty"`
 }
 
 // Table says how many rows a table gets and how its columns are generated.
@@ -296,6 +306,9 @@ type Thresholds struct {
 	// P99Regression is the largest allowed ratio of a workload's p99 during the
 	// migration to its p99 in the baseline.
 	P99Regression *float64 `yaml:"p99_regression" json:"p99_regression,omitempty"`
+	// P99Floor is the p99 under which no regression counts: on a sub-millisecond
+	// baseline, a 3x ratio can be a few milliseconds that no user notices.
+	P99Floor *Duration `yaml:"p99_floor" json:"p99_floor,omitempty"`
 	// MaxErrorRate is the largest share of failed queries per workload (0..1).
 	MaxErrorRate map[string]float64 `yaml:"max_error_rate" json:"max_error_rate,omitempty"`
 	// MaxDuration is the longest the migration (all steps) may take.

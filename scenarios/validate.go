@@ -51,6 +51,7 @@ func (c *checker) run() {
 	c.checkPostgres()
 	c.checkSchema()
 	c.checkMigration()
+	c.checkProfile() // data.profile adds tables: validate_profile.go
 	c.checkData()
 	c.checkTraffic()
 	c.checkPhases()

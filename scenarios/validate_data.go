@@ -369,6 +369,12 @@ func (c *checker) checkThresholds() {
 	if th.MaxLockWait != nil {
 		c.checkNonNegative(p.key("max_lock_wait"), *th.MaxLockWait)
 	}
+	if th.P99Floor != nil {
+		c.checkNonNegative(p.key("p99_floor"), *th.P99Floor)
+		if th.P99Regression == nil {
+			c.addf(p.key("p99_floor"), "applies only with p99_regression")
+		}
+	}
 	if th.MaxDuration != nil {
 		c.checkNonNegative(p.key("max_duration"), *th.MaxDuration)
 	}

@@ -8,10 +8,11 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 )
 
-// Distribution names of ValueSpec.Dist; datagen implements them.
+// DistNames are the distributions of ValueSpec.Dist, which datagen
+// implements. It must not be modified.
 var DistNames = []string{"uniform", "zipf", "normal", "sequential", "hot", "recent"}
 
-// Vacuum modes of Data.Vacuum.
+// VacuumModes are the values of Data.Vacuum. It must not be modified.
 var VacuumModes = []string{"freeze", "plain", "none"}
 
 // checkSettle checks data.vacuum.

@@ -93,5 +93,6 @@ Exit codes: 0 PASS, 1 FAIL, 2 the rehearsal could not run.`,
 	root.AddCommand(newValidateCmd())
 	root.AddCommand(newReportCmd(), newNightlyCmd())
 	root.AddCommand(newLintCmd())
+	root.AddCommand(newDatagenCmd(), newProfileCmd(), newCacheCmd())
 	return root
 }

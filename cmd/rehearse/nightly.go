@@ -216,6 +216,12 @@ func rehearseOne(cmd *cobra.Command, sf scenarioFile, f nightlyFlags, prev basel
 		s.Err = err.Error()
 		return s
 	}
+	if len(sc.Postgres.Versions) > 0 {
+		// A version matrix is a result of another kind; rather than rehearse
+		// one version silently, say so.
+		s.Err = "postgres.versions (a version matrix) is not supported by `rehearse run`; rehearse this scenario on its own"
+		return s
+	}
 	opts, err := rehearseOptions(cmd, sc, f.runFlags)
 	if err != nil {
 		s.Err = err.Error()

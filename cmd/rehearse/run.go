@@ -33,6 +33,7 @@ type runFlags struct {
 	seed          int64
 	lockInterval  time.Duration
 	quiet         bool
+	noCache       bool     // --no-cache: neither use nor fill the dataset cache (cache.go)
 	pgVersions    []string // --pg-versions: a version matrix (matrix.go)
 }
 
@@ -59,6 +60,7 @@ func (f *runFlags) registerRehearsal(cmd *cobra.Command) {
 	fl.Int64Var(&f.seed, "seed", 0, "override the scenario's data.seed (data and traffic arguments)")
 	fl.DurationVar(&f.lockInterval, "lock-interval", lockmon.DefaultInterval, "how often the lock monitor samples pg_locks")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress lines on stderr")
+	fl.BoolVar(&f.noCache, "no-cache", false, "generate the data even if the dataset cache has it, and do not save it (local provider; see rehearse cache)")
 }
 
 func runScenario(cmd *cobra.Command, path string, f runFlags) error {
@@ -106,6 +108,7 @@ func rehearseOptions(cmd *cobra.Command, sc *scenarios.Scenario, f runFlags) ([]
 	if cmd.Flags().Changed("seed") {
 		opts = append(opts, rehearse.WithSeed(f.seed))
 	}
+	opts = append(opts, cacheOption(cmd.ErrOrStderr(), f.noCache))
 	return opts, nil
 }
 

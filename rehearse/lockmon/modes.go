@@ -3,26 +3,17 @@
 // and which relation locks the migration session held.
 package lockmon
 
-// modeRank orders PostgreSQL's table lock modes from weakest to strongest, as
-// in the conflict table of the documentation ("Explicit Locking").
-var modeRank = map[string]int{
-	"AccessShareLock":          1,
-	"RowShareLock":             2,
-	"RowExclusiveLock":         3,
-	"ShareUpdateExclusiveLock": 4,
-	"ShareLock":                5,
-	"ShareRowExclusiveLock":    6,
-	"ExclusiveLock":            7,
-	"AccessExclusiveLock":      8,
-}
+import "github.com/rehearse/rehearse/rehearse/result"
 
 // Stronger reports whether lock mode a is stronger than b. Unknown modes rank
 // below every known one.
-func Stronger(a, b string) bool { return modeRank[a] > modeRank[b] }
+func Stronger(a, b string) bool { return result.LockStrength(a) > result.LockStrength(b) }
 
 // BlocksWrites reports whether mode conflicts with the RowExclusiveLock that
 // INSERT, UPDATE and DELETE take.
-func BlocksWrites(mode string) bool { return modeRank[mode] >= modeRank["ShareLock"] }
+func BlocksWrites(mode string) bool {
+	return result.LockStrength(mode) >= result.LockStrength("ShareLock")
+}
 
 // BlocksReads reports whether mode conflicts with the AccessShareLock of SELECT.
 func BlocksReads(mode string) bool { return mode == "AccessExclusiveLock" }

@@ -219,3 +219,38 @@ func TestStronger(t *testing.T) {
 		t.Fatal("BlocksWrites is wrong")
 	}
 }
+
+// A query that gives up on lock_timeout waited all that time: it must show
+// as a lock wait of about the timeout, not vanish because it failed.
+func TestLockTimeoutCountsAsAWaitOfItsFullLength(t *testing.T) {
+	dsn := pgtest.NewDB(t)
+	pgtest.Exec(t, dsn, "CREATE TABLE t (id int primary key)")
+	ctx := context.Background()
+	mon, err := lockmon.Start(ctx, dsn, lockmon.WithClassifier(classify))
+	if err != nil {
+		t.Fatal(err)
+	}
+	holder := connectAs(t, dsn, "test/holder")
+	reader := connectAs(t, dsn, "rehearse/old")
+	tx, err := holder.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "LOCK TABLE t IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reader.Exec(ctx, "SET lock_timeout = '300ms'"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = reader.Exec(ctx, "SELECT * FROM t")
+	if err == nil || !strings.Contains(err.Error(), "55P03") {
+		t.Fatalf("err = %v, want a lock timeout", err)
+	}
+	rep := mon.Stop(ctx)
+	ev := findEvent(t, rep.Waits.Events, "old")
+	slack := ms(lockmon.DefaultInterval)
+	if ev.WaitMS < 300-slack {
+		t.Errorf("the timed-out query waited %.1fms, want about the 300ms lock_timeout", ev.WaitMS)
+	}
+}

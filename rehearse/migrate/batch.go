@@ -81,14 +81,16 @@ func (r *Runner) batchWithRetry(ctx context.Context, step *scenarios.Step, polic
 	}
 }
 
-// throttle waits while the traffic's p99 is above the step's limit.
+// throttle waits while the traffic's p99, or the standby's replay lag, is
+// above the step's limit for it (a zero limit is not watched).
 func (r *Runner) throttle(ctx context.Context, t *scenarios.Throttle, out *result.Step) error {
 	if t == nil {
 		return nil
 	}
 	began := time.Now()
 	defer func() { out.ThrottledMS += time.Since(began).Milliseconds() }()
-	for r.liveP99() > t.MaxP99.D() {
+	for (t.MaxP99 > 0 && r.liveP99() > t.MaxP99.D()) ||
+		(t.MaxReplicationLag > 0 && r.replicaLag() > t.MaxReplicationLag.D()) {
 		if err := pause(ctx, throttlePoll); err != nil {
 			return err
 		}

@@ -26,6 +26,8 @@ type Runner struct {
 	dsn      string
 	progress io.Writer
 	liveP99  func() time.Duration
+	// replicaLag is the standby's replay lag, for throttle.max_replication_lag.
+	replicaLag func() time.Duration
 }
 
 // Option configures a Runner.
@@ -36,6 +38,10 @@ func WithProgress(w io.Writer) Option { return func(r *Runner) { r.progress = w 
 
 // WithLiveP99 tells batch steps with a throttle the traffic's current p99.
 func WithLiveP99(p99 func() time.Duration) Option { return func(r *Runner) { r.liveP99 = p99 } }
+
+// WithReplicaLag tells batch steps with throttle.max_replication_lag the
+// standby's current replay lag.
+func WithReplicaLag(lag func() time.Duration) Option { return func(r *Runner) { r.replicaLag = lag } }
 
 // Connect opens the migration session.
 func Connect(ctx context.Context, dsn string, opts ...Option) (*Runner, error) {
@@ -53,7 +59,8 @@ func Connect(ctx context.Context, dsn string, opts ...Option) (*Runner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("migration session: connect: %w", err)
 	}
-	r := &Runner{conn: conn, dsn: dsn, progress: io.Discard, liveP99: func() time.Duration { return 0 }}
+	r := &Runner{conn: conn, dsn: dsn, progress: io.Discard, liveP99: func() time.Duration { return 0 },
+		replicaLag: func() time.Duration { return 0 }}
 	for _, opt := range opts {
 		opt(r)
 	}

@@ -64,9 +64,9 @@ func (l *Local) Start(ctx context.Context, cfg Config) (inst *Instance, err erro
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "rehearse-pg-")
+	dir, err := makeClusterDir("rehearse-pg-")
 	if err != nil {
-		return nil, fmt.Errorf("create temp dir: %w", err)
+		return nil, err
 	}
 	defer func() {
 		if err != nil {
@@ -80,6 +80,12 @@ func (l *Local) Start(ctx context.Context, cfg Config) (inst *Instance, err erro
 	if err := c.start(ctx, cfg.Settings); err != nil {
 		return nil, err
 	}
+	return c.instance(ctx, cfg)
+}
+
+// instance starts the standby cfg asks for and wraps the running cluster
+// in an Instance; on error it kills c (the caller removes its dir).
+func (c *cluster) instance(ctx context.Context, cfg Config) (inst *Instance, err error) {
 	srv := servers{primary: c}
 	if cfg.Replica {
 		if srv.standby, err = c.startStandby(ctx, cfg.Settings); err != nil {
@@ -93,6 +99,7 @@ func (l *Local) Start(ctx context.Context, cfg Config) (inst *Instance, err erro
 	}
 	inst.Leftovers = srv.leftovers
 	inst.SetKill(srv.kill)
+	inst.snapshot = func(ctx context.Context, dst string) (int64, error) { return srv.snapshot(ctx, inst, dst) }
 	return inst, nil
 }
 
@@ -114,8 +121,14 @@ type cluster struct {
 	log      io.Writer
 	password string
 	port     int
-	proc     *os.Process
-	exited   chan struct{} // closed when the postmaster has exited
+	// settings are the server settings it was started with, to start it
+	// again after a snapshot.
+	settings map[string]string
+	// trustLocal is set for a copy of a cached data directory, whose
+	// password is not known until it is set over the socket (local_template.go).
+	trustLocal bool
+	proc       *os.Process
+	exited     chan struct{} // closed when the postmaster has exited
 }
 
 func (c *cluster) dataDir() string { return filepath.Join(c.dir, "data") }
@@ -168,6 +181,12 @@ func (c *cluster) startOnce(ctx context.Context, settings map[string]string) err
 		return err
 	}
 	c.port = port
+	return c.launch(ctx, settings)
+}
+
+// launch runs the postmaster on c.port and waits until it is ready.
+func (c *cluster) launch(ctx context.Context, settings map[string]string) error {
+	c.settings = settings
 	logFile, err := os.OpenFile(c.logPath(), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
 	if err != nil {
 		return fmt.Errorf("open server log: %w", err)
@@ -188,7 +207,7 @@ func (c *cluster) startOnce(ctx context.Context, settings map[string]string) err
 		cmd.Wait()
 		close(c.exited)
 	}()
-	fmt.Fprintf(c.log, "postgres starting on 127.0.0.1:%d\n", port)
+	fmt.Fprintf(c.log, "postgres starting on 127.0.0.1:%d\n", c.port)
 	if err := c.waitReady(ctx); err != nil {
 		c.kill()
 		return err
@@ -215,7 +234,7 @@ func (c *cluster) waitReady(ctx context.Context) error {
 	deadline := time.Now().Add(readyTimeout)
 	for {
 		connCtx, cancel := context.WithTimeout(ctx, time.Second)
-		conn, err := pgx.Connect(connCtx, c.dsn())
+		conn, err := pgx.Connect(connCtx, c.readyDSN())
 		cancel()
 		if err == nil {
 			return conn.Close(ctx)
@@ -253,6 +272,12 @@ func (c *cluster) logTail() string {
 // takes longer than the grace period or ctx, and removes the temp dir.
 func (c *cluster) stop(ctx context.Context) error {
 	defer os.RemoveAll(c.dir)
+	return c.halt(ctx)
+}
+
+// halt is stop without removing anything: a fast shutdown, or a kill when
+// it takes too long (then it returns an error).
+func (c *cluster) halt(ctx context.Context) error {
 	if c.proc == nil {
 		return nil
 	}

@@ -49,6 +49,8 @@ type Instance struct {
 	stopErr  error
 	// kill, when set, ends the server at once; see Kill.
 	kill func()
+	// snapshot, when set, copies the server's data directory; see Snapshot.
+	snapshot func(ctx context.Context, dst string) (int64, error)
 }
 
 // NewInstance returns an Instance whose Stop calls stop (nil: nothing to stop).

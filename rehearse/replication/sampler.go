@@ -65,12 +65,12 @@ type Sampler struct {
 	mu   sync.Mutex // guards conn and everything below
 	conn *pgx.Conn
 	rep  result.Replication
-	// startLSN is the WAL position at Start; phaseLSN where the current
-	// phase began; lastLSN the latest read, with the second it fell in.
+	// startLSN is the WAL position at Start, phaseLSN where the current
+	// phase began, lastLSN the latest read; byte offsets from 0/0.
 	startLSN, phaseLSN, lastLSN int64
 	phase                       string
-	second                      int64
-	secondLSN                   int64 // WAL position at the start of the current second
+	second                      int64 // the timeline's current second (TS)
+	secondLSN                   int64 // WAL position at the start of that second
 	stopped                     bool
 	// history holds the recent samples' WAL positions, from the last one the
 	// standby furthest behind had replayed on: see stalledFor.

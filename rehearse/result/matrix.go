@@ -181,7 +181,7 @@ func stepOutcome(s *Step) string {
 func strongestLock(s *Step, rel string) string {
 	best := ""
 	for _, l := range s.Locks {
-		if l.Relation == rel && lockStrength(l.Mode) > lockStrength(best) {
+		if l.Relation == rel && LockStrength(l.Mode) > LockStrength(best) {
 			best = l.Mode
 		}
 	}
@@ -189,18 +189,6 @@ func strongestLock(s *Step, rel string) string {
 		return "no lock"
 	}
 	return best
-}
-
-// lockStrength orders the table lock modes from weakest (1) to strongest
-// (8); 0 for anything else.
-func lockStrength(mode string) int {
-	for i, m := range []string{"AccessShareLock", "RowShareLock", "RowExclusiveLock", "ShareUpdateExclusiveLock",
-		"ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"} {
-		if m == mode {
-			return i + 1
-		}
-	}
-	return 0
 }
 
 func blockingScanRelations(s *Step) []string {

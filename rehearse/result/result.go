@@ -91,6 +91,9 @@ type Data struct {
 	Tables []TableLoad `json:"tables"`
 	Cached bool        `json:"cached"`
 	LoadMS int64       `json:"load_ms"`
+	// CacheKey is the dataset cache entry the data came from (Cached) or
+	// was saved to; "" when the cache was not used.
+	CacheKey string `json:"cache_key,omitempty"`
 }
 
 // TableLoad is one loaded table.

@@ -6,6 +6,8 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/rehearse/rehearse/scenarios"
 )
 
 // slowRules are the rules whose statements scan, rewrite or build an index
@@ -84,7 +86,7 @@ func setsLockTimeout(n *pg_query.Node) (on, set bool) {
 		}
 		return !isZero(vs.GetArgs()[0]), true
 	}
-	walk(n.ProtoReflect(), func(m protoreflect.Message) {
+	scenarios.WalkMessages(n.ProtoReflect(), func(m protoreflect.Message) {
 		fc, ok := m.Interface().(*pg_query.FuncCall)
 		if !ok || funcName(fc) != "set_config" || len(fc.GetArgs()) < 2 {
 			return

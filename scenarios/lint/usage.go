@@ -3,6 +3,8 @@ package lint
 import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/rehearse/rehearse/scenarios"
 )
 
 // usage is what one application query refers to.
@@ -30,7 +32,7 @@ func parseUsage(q Query) (*usage, bool) {
 	u := &usage{Query: q, tables: map[string]bool{}, columns: map[string]map[string]bool{}, bare: map[string]bool{}}
 	aliases := map[string]string{}
 	var refs [][]*pg_query.Node
-	walk(tree.ProtoReflect(), func(m protoreflect.Message) {
+	scenarios.WalkMessages(tree.ProtoReflect(), func(m protoreflect.Message) {
 		switch n := m.Interface().(type) {
 		case *pg_query.RangeVar:
 			name := relName(n)
@@ -107,21 +109,3 @@ func (u *usage) usesColumn(table, col string) bool {
 
 // runsAfter reports whether the query still runs once step i has started.
 func (u *usage) runsAfter(i int) bool { return u.stopAfter < 0 || u.stopAfter >= i }
-
-// walk calls fn for m and every message nested in it.
-func walk(m protoreflect.Message, fn func(protoreflect.Message)) {
-	fn(m)
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		switch {
-		case fd.IsMap() || fd.Message() == nil:
-		case fd.IsList():
-			list := v.List()
-			for i := range list.Len() {
-				walk(list.Get(i).Message(), fn)
-			}
-		default:
-			walk(v.Message(), fn)
-		}
-		return true
-	})
-}

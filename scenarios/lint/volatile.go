@@ -3,6 +3,8 @@ package lint
 import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/rehearse/rehearse/scenarios"
 )
 
 // volatilityClass is what the linter can tell about a default expression
@@ -46,7 +48,7 @@ func volatility(expr *pg_query.Node) (class volatilityClass, fn string) {
 	if expr == nil {
 		return notVolatile, ""
 	}
-	walk(expr.ProtoReflect(), func(m protoreflect.Message) {
+	scenarios.WalkMessages(expr.ProtoReflect(), func(m protoreflect.Message) {
 		fc, ok := m.Interface().(*pg_query.FuncCall)
 		if !ok || class == volatile {
 			return

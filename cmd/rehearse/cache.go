@@ -1,0 +1,222 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rehearse/rehearse/rehearse"
+	"github.com/rehearse/rehearse/rehearse/cache"
+)
+
+// noCacheEnv set to a non-empty value other than 0 or false does what
+// --no-cache does, for CI jobs and scripts.
+const noCacheEnv = "REHEARSE_NO_CACHE"
+
+// cacheOption turns the dataset cache on (in cache.DefaultDir) unless
+// --no-cache or $REHEARSE_NO_CACHE says otherwise.
+func cacheOption(stderr io.Writer, off bool) rehearse.Option {
+	if v := os.Getenv(noCacheEnv); v != "" && v != "0" && v != "false" {
+		off = true
+	}
+	if off {
+		return rehearse.WithoutCache()
+	}
+	dir, err := cache.DefaultDir()
+	if err != nil {
+		fmt.Fprintf(stderr, "warning: %v; rehearsing without the dataset cache\n", err)
+		return rehearse.WithoutCache()
+	}
+	return rehearse.WithCache(dir)
+}
+
+func newCacheCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "cache",
+		Short: "List or prune the dataset cache",
+		Long: `A rehearsal on the local provider saves the dataset it loaded (the data
+directory, after the load) in the dataset cache; a later rehearsal of a
+scenario with the same schema, data spec, seed and PostgreSQL version starts
+on a fresh copy of it instead of generating the data again. --no-cache (or
+$` + noCacheEnv + `=1) skips it. The cache is $` + cache.DirEnv + `, else
+$XDG_CACHE_HOME/rehearse, else ~/.cache/rehearse.`,
+		Args: cobra.NoArgs,
+	}
+	cmd.AddCommand(newCacheLsCmd(), newCachePruneCmd())
+	return cmd
+}
+
+func openCache() (*cache.Cache, error) {
+	dir, err := cache.DefaultDir()
+	if err != nil {
+		return nil, err
+	}
+	return cache.Open(dir)
+}
+
+func newCacheLsCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "ls",
+		Short: "List the cached datasets, most recently used first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := openCache()
+			if err != nil {
+				return cannotRun(err)
+			}
+			entries, err := c.List()
+			if err != nil {
+				return cannotRun(err)
+			}
+			if asJSON {
+				return cannotRunIf(printEntriesJSON(cmd.OutOrStdout(), c.Dir(), entries))
+			}
+			return cannotRunIf(printEntries(cmd.OutOrStdout(), c.Dir(), entries))
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the entries as JSON")
+	return cmd
+}
+
+func cannotRunIf(err error) error {
+	if err != nil {
+		return cannotRun(err)
+	}
+	return nil
+}
+
+func printEntries(w io.Writer, dir string, entries []cache.Entry) error {
+	if len(entries) == 0 {
+		_, err := fmt.Fprintf(w, "no cached datasets in %s\n", dir)
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "KEY\tSCENARIO\tROWS\tSIZE\tSAVED\tLAST USED\tPOSTGRES")
+	var total int64
+	for _, e := range entries {
+		total += e.SizeBytes
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Key[:min(12, len(e.Key))], e.Scenario, groupDigits(e.Rows()),
+			cache.FormatSize(e.SizeBytes), localTime(e.Created), localTime(e.LastUsed), e.ServerVersion)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "%d datasets, %s in %s\n", len(entries), cache.FormatSize(total), dir)
+	return err
+}
+
+func localTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04")
+}
+
+// groupDigits writes 10000000 as 10,000,000.
+func groupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+type jsonEntry struct {
+	cache.Meta
+	Dir      string    `json:"dir"`
+	LastUsed time.Time `json:"last_used"`
+}
+
+func printEntriesJSON(w io.Writer, dir string, entries []cache.Entry) error {
+	out := struct {
+		Dir     string      `json:"dir"`
+		Entries []jsonEntry `json:"entries"`
+	}{Dir: dir, Entries: []jsonEntry{}}
+	for _, e := range entries {
+		out.Entries = append(out.Entries, jsonEntry{Meta: e.Meta, Dir: e.Dir, LastUsed: e.LastUsed})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func newCachePruneCmd() *cobra.Command {
+	var olderThan, maxSize string
+	var all bool
+	cmd := &cobra.Command{
+		Use:   "prune [--older-than 7d] [--max-size 10GB] [--all]",
+		Short: "Remove cached datasets by age or total size",
+		Long: `prune removes the datasets not used for longer than --older-than, then the
+least recently used until the rest fit in --max-size (sizes in KB, MB, GB,
+TB: powers of 1000; KiB, MiB, GiB, TiB: powers of 1024), or with --all every
+one. A dataset a running rehearsal is copying is kept. What rehearsals that
+died while saving left behind is removed too.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts, err := pruneOptions(olderThan, maxSize, all)
+			if err != nil {
+				return cannotRun(err)
+			}
+			c, err := openCache()
+			if err != nil {
+				return cannotRun(err)
+			}
+			res, err := c.Prune(opts)
+			printPruned(cmd.OutOrStdout(), c.Dir(), res)
+			return cannotRunIf(err)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&olderThan, "older-than", "", "remove datasets not used for this long (`AGE`: 7d, 36h, 90m)")
+	fl.StringVar(&maxSize, "max-size", "", "then remove the least recently used until the rest total at most `SIZE` (10GB, 500MB)")
+	fl.BoolVar(&all, "all", false, "remove every dataset")
+	return cmd
+}
+
+func pruneOptions(olderThan, maxSize string, all bool) (cache.PruneOptions, error) {
+	o := cache.PruneOptions{All: all}
+	if olderThan == "" && maxSize == "" && !all {
+		return o, errors.New("cache prune: give --older-than, --max-size or --all")
+	}
+	var err error
+	if olderThan != "" {
+		if o.OlderThan, err = cache.ParseAge(olderThan); err != nil {
+			return o, fmt.Errorf("--older-than: %w", err)
+		}
+	}
+	if maxSize != "" {
+		if o.MaxSize, err = cache.ParseSize(maxSize); err != nil {
+			return o, fmt.Errorf("--max-size: %w", err)
+		}
+		if o.MaxSize == 0 {
+			return o, errors.New("--max-size: 0 would remove everything; use --all")
+		}
+	}
+	return o, nil
+}
+
+func printPruned(w io.Writer, dir string, res cache.Pruned) {
+	size := func(es []cache.Entry) string {
+		var n int64
+		for _, e := range es {
+			n += e.SizeBytes
+		}
+		return cache.FormatSize(n)
+	}
+	fmt.Fprintf(w, "removed %d datasets (%s), kept %d (%s) in %s\n", len(res.Removed), size(res.Removed),
+		len(res.Kept)+len(res.InUse), size(append(res.Kept, res.InUse...)), dir)
+	if len(res.InUse) > 0 {
+		fmt.Fprintf(w, "%d datasets were in use by a running rehearsal and kept\n", len(res.InUse))
+	}
+	if res.Leftovers > 0 {
+		fmt.Fprintf(w, "removed %d unfinished saves of rehearsals that stopped\n", res.Leftovers)
+	}
+}

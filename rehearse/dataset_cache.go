@@ -1,0 +1,171 @@
+package rehearse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/rehearse/rehearse/datagen"
+	"github.com/rehearse/rehearse/rehearse/cache"
+	"github.com/rehearse/rehearse/rehearse/provider"
+	"github.com/rehearse/rehearse/rehearse/result"
+)
+
+// datasetCache is one rehearsal's use of the dataset cache: the entry its
+// server started from (a hit), or the key to save its dataset under once
+// loaded (a miss).
+type datasetCache struct {
+	cache *cache.Cache
+	tmpl  provider.Templater
+	key   string
+	// version is the server version the key was made with.
+	version string
+	// entry is the entry the server started from; nil on a miss.
+	entry *cache.Meta
+}
+
+// hit reports whether the server started on a copy of a cached dataset.
+func (d *datasetCache) hit() bool { return d != nil && d.entry != nil }
+
+// startServer starts the server on a copy of the cached dataset when the
+// cache has it, else as the provider does (and sets r.dataset up to save
+// the dataset after the load).
+func (r *rehearsal) startServer(ctx context.Context, cfg provider.Config) (*provider.Instance, error) {
+	r.dataset = r.openDatasetCache(ctx, cfg)
+	if r.dataset == nil {
+		return r.opts.provider.Start(ctx, cfg)
+	}
+	d := r.dataset
+	e, err := d.cache.Lookup(d.key)
+	if err != nil {
+		r.logf("warning: dataset cache: %v\n", err)
+	}
+	if e == nil {
+		r.logf("dataset cache: no saved dataset for this scenario (key %s); it is saved after the load\n", shortKey(d.key))
+		return r.opts.provider.Start(ctx, cfg)
+	}
+	defer e.Close()
+	began := time.Now()
+	inst, err := d.tmpl.StartFrom(ctx, cfg, e.DataDir())
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		r.logf("warning: dataset cache: cannot start from %s (%v); loading the data instead\n", e.Dir, err)
+		return r.opts.provider.Start(ctx, cfg)
+	}
+	d.entry = &e.Meta
+	tables := append([]result.TableLoad{}, e.Tables...)
+	r.res.Data = result.Data{Tables: tables, Cached: true, LoadMS: time.Since(began).Milliseconds(), CacheKey: d.key}
+	r.logf("dataset cache: started on a copy of the dataset saved %s (%s rows in %d tables, %s; key %s) in %s\n",
+		e.Created.Local().Format("2006-01-02 15:04"), groupDigits(e.Rows()), len(e.Tables), cache.FormatSize(e.SizeBytes),
+		shortKey(d.key), time.Since(began).Round(time.Millisecond))
+	return inst, nil
+}
+
+// openDatasetCache returns the run's cache and key, or nil when the cache
+// is off, there is no data to cache, or the provider cannot start from a
+// saved data directory (which it says, in one line).
+func (r *rehearsal) openDatasetCache(ctx context.Context, cfg provider.Config) *datasetCache {
+	if r.opts.cacheDir == "" || len(r.sc.Data.Tables) == 0 {
+		return nil
+	}
+	tmpl, ok := r.opts.provider.(provider.Templater)
+	if !ok {
+		r.logf("dataset cache: not used with the %s provider (only the local provider caches datasets)\n", providerName(r.opts.provider))
+		return nil
+	}
+	version, err := tmpl.ServerVersion(ctx, cfg)
+	if err != nil {
+		return nil // Start reports what is wrong with the installation
+	}
+	c, err := cache.Open(r.opts.cacheDir)
+	if err != nil {
+		r.logf("warning: dataset cache: %v; going without it\n", err)
+		return nil
+	}
+	data := r.sc.Data
+	key, err := cache.Key(cache.KeyInput{SchemaSQL: r.sc.SchemaSQL, Data: data, Seed: r.seed,
+		ServerVersion: version, DatagenVersion: datagen.Version})
+	if err != nil {
+		r.logf("warning: dataset cache: %v; going without it\n", err)
+		return nil
+	}
+	return &datasetCache{cache: c, tmpl: tmpl, key: key, version: version}
+}
+
+// saveDataset saves the loaded, checkpointed dataset after a miss: the
+// server stops for the copy and starts again, and the setup connection is
+// opened anew. Failing to save is a warning; failing to get the server
+// back is an error.
+func (r *rehearsal) saveDataset(ctx context.Context) error {
+	d := r.dataset
+	if d == nil || d.hit() {
+		return nil
+	}
+	if v := r.res.Postgres.Version; v != d.version {
+		r.logf("warning: dataset cache: the server reports version %q, its binaries %q; not saved\n", v, d.version)
+		return nil
+	}
+	w, err := d.cache.Create(d.key)
+	if err != nil {
+		r.logf("warning: dataset cache: %v; not saved\n", err)
+		return nil
+	}
+	defer w.Abort()
+	began := time.Now()
+	r.setup.Close(ctx)
+	r.setup = nil
+	_, snapErr := r.inst.Snapshot(ctx, w.DataDir())
+	conn, err := connect(ctx, r.inst.DSN, "rehearse/setup")
+	if err != nil {
+		return fmt.Errorf("after saving the dataset: %w", errors.Join(snapErr, err))
+	}
+	r.setup = conn
+	if snapErr != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		r.logf("warning: dataset cache: not saved: %v\n", snapErr)
+		return nil
+	}
+	meta, err := w.Commit(cache.Meta{Scenario: r.sc.Name, ServerVersion: d.version, DatagenVersion: datagen.Version,
+		Seed: r.seed, Tables: r.res.Data.Tables, LoadMS: r.res.Data.LoadMS})
+	switch {
+	case errors.Is(err, cache.ErrExists):
+		r.logf("dataset cache: another rehearsal saved this dataset first (key %s)\n", shortKey(d.key))
+	case err != nil:
+		r.logf("warning: dataset cache: not saved: %v\n", err)
+		return nil
+	default:
+		r.logf("dataset cache: saved %s in %s (key %s) to %s\n", cache.FormatSize(meta.SizeBytes),
+			time.Since(began).Round(time.Millisecond), shortKey(d.key), d.cache.Dir())
+	}
+	r.res.Data.CacheKey = d.key
+	return nil
+}
+
+// shortKey is how progress lines name an entry; `rehearse cache ls` shows
+// the same prefix.
+func shortKey(key string) string { return key[:12] }
+
+func providerName(p provider.Provider) string {
+	switch p.(type) {
+	case *provider.Container:
+		return "container"
+	case provider.DSN, *provider.DSN:
+		return "dsn"
+	}
+	return "chosen"
+}
+
+// groupDigits writes 10000000 as 10,000,000.
+func groupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
