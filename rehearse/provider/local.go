@@ -56,6 +56,27 @@ const (
 
 // Start initialises and starts a cluster. On error nothing is left behind.
 func (l *Local) Start(ctx context.Context, cfg Config) (inst *Instance, err error) {
+	c, err := l.newCluster(cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(c.dir)
+		}
+	}()
+	if err := c.initdb(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.start(ctx, cfg.Settings); err != nil {
+		return nil, err
+	}
+	return c.instance(ctx, cfg)
+}
+
+// newCluster finds the binaries and the server's user and creates the
+// cluster's temp dir; the caller removes it if the start fails.
+func (l *Local) newCluster(cfg Config) (*cluster, error) {
 	bin, err := l.findBinDir(cfg.Version)
 	if err != nil {
 		return nil, unavailable{err}
@@ -68,19 +89,7 @@ func (l *Local) Start(ctx context.Context, cfg Config) (inst *Instance, err erro
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		if err != nil {
-			os.RemoveAll(dir)
-		}
-	}()
-	c := &cluster{bin: bin.Path, dir: dir, owner: owner, log: logWriter(cfg.Log)}
-	if err := c.initdb(ctx); err != nil {
-		return nil, err
-	}
-	if err := c.start(ctx, cfg.Settings); err != nil {
-		return nil, err
-	}
-	return c.instance(ctx, cfg)
+	return &cluster{bin: bin.Path, dir: dir, owner: owner, log: logWriter(cfg.Log)}, nil
 }
 
 // instance starts the standby cfg asks for and wraps the running cluster

@@ -81,29 +81,21 @@ func (l *Local) ServerVersion(ctx context.Context, cfg Config) (string, error) {
 // give the copy a fresh password before anything connects over TCP, which
 // stays scram-sha-256.
 func (l *Local) StartFrom(ctx context.Context, cfg Config, template string) (inst *Instance, err error) {
-	bin, err := l.findBinDir(cfg.Version)
-	if err != nil {
-		return nil, unavailable{err}
-	}
-	owner, err := serverOwner()
-	if err != nil {
-		return nil, err
-	}
-	dir, err := makeClusterDir("rehearse-pg-")
+	c, err := l.newCluster(cfg)
 	if err != nil {
 		return nil, err
 	}
 	defer func() {
 		if err != nil {
-			os.RemoveAll(dir)
+			os.RemoveAll(c.dir)
 		}
 	}()
-	c := &cluster{bin: bin.Path, dir: dir, owner: owner, log: logWriter(cfg.Log), trustLocal: true, password: randomHex(16)}
-	if err := c.chown(dir); err != nil {
+	c.trustLocal, c.password = true, randomHex(16)
+	if err := c.chown(c.dir); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(c.log, "copying %s into %s\n", template, c.dataDir())
-	if _, err := copyDataDir(ctx, template, c.dataDir(), owner, nil, false); err != nil {
+	if _, err := copyDataDir(ctx, template, c.dataDir(), c.owner, nil, false); err != nil {
 		return nil, fmt.Errorf("copy the cached data directory: %w", err)
 	}
 	if err := c.writeHBA(); err != nil {
