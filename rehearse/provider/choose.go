@@ -118,9 +118,6 @@ func chooseAuto(ctx context.Context, req Request, o chooseOptions, log io.Writer
 // containerUsable says whether the container provider can start req's image:
 // an engine answers and has or can pull the image (and Ryuk's, if enabled).
 func containerUsable(ctx context.Context, req Request, o chooseOptions, log io.Writer) error {
-	if req.Postgres.Replica {
-		return ErrNoContainerReplica
-	}
 	ref, err := ImageFor(req.Image, req.Postgres)
 	if err != nil {
 		return err

@@ -30,9 +30,10 @@ import (
 // Config.Image nor Config.Version names another.
 const DefaultImage = "postgres:16-alpine"
 
-// ContainerLabel is the Docker label carried by every container the provider
-// starts; its value is unique per instance, so Stop and Leftovers find the
-// container even when its creation was interrupted before Docker returned an ID.
+// ContainerLabel is the Docker label carried by every container (and the
+// standby's network) the provider creates; its value is unique per instance,
+// so Stop and Leftovers find them even when a creation was interrupted
+// before Docker returned an ID.
 const ContainerLabel = "org.rehearse.instance"
 
 const (
@@ -55,8 +56,9 @@ const (
 // postgres module. The server gets exactly the scenario's settings as
 // `-c key=value` (the module's default `-c fsync=off` is replaced: fsync stays
 // on unless the scenario turns it off), its port is published on 127.0.0.1
-// when the engine is local, and the container is removed by Instance.Stop on
-// every exit path, with or without Ryuk. A Container is safe for concurrent use.
+// when the engine is local, and the container (with Config.Replica, both
+// containers and their network) is removed by Instance.Stop on every exit
+// path, with or without Ryuk. A Container is safe for concurrent use.
 type Container struct {
 	image        string
 	startTimeout time.Duration
@@ -135,12 +137,11 @@ func ImageFor(override string, cfg Config) (string, error) {
 }
 
 // Start pulls the image if the engine does not have it, starts a container
-// and waits until the server accepts connections on the published port. On
-// error nothing is left behind.
+// and waits until the server accepts connections on the published port.
+// With cfg.Replica it also starts a standby container streaming from the
+// first over a network of their own (see startStandby). On error nothing is
+// left behind.
 func (c *Container) Start(ctx context.Context, cfg Config) (*Instance, error) {
-	if cfg.Replica {
-		return nil, ErrNoContainerReplica
-	}
 	ref, err := ImageFor(c.image, cfg)
 	if err != nil {
 		return nil, err
@@ -161,11 +162,24 @@ func (c *Container) Start(ctx context.Context, cfg Config) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Replica {
+		if err := b.createNetwork(ctx, c); err != nil {
+			return nil, errors.Join(err, b.remove(ctx))
+		}
+	}
 	fmt.Fprintf(log, "starting container %s\n", ref)
 	if err := b.run(ctx, ref, host, cfg.Settings, c); err != nil {
 		return nil, errors.Join(err, b.remove(ctx))
 	}
+	if cfg.Replica {
+		if err := b.startStandby(ctx, ref, host, cfg.Settings, c, log); err != nil {
+			return nil, errors.Join(err, b.remove(ctx))
+		}
+	}
 	inst := NewInstance(b.dsn(host), "container", copySettings(cfg.Settings), b.remove)
+	if b.standby != nil {
+		inst.ReplicaDSN = b.standbyDSN(host)
+	}
 	inst.Leftovers = b.leftovers
 	inst.SetKill(b.kill)
 	if w := b.versionWarning(ctx, inst.DSN, ref, cfg.Version); w != "" {
@@ -174,13 +188,19 @@ func (c *Container) Start(ctx context.Context, cfg Config) (*Instance, error) {
 	return inst, nil
 }
 
-// box is one container and what is needed to reach and remove it.
+// box is one instance's containers (the server and, with Config.Replica, its
+// standby and their network) and what is needed to reach and remove them.
+// Everything it creates carries ContainerLabel=label.
 type box struct {
 	engine   *testcontainers.DockerClient
 	label    string // value of ContainerLabel
 	password string
 	ctr      *postgres.PostgresContainer
 	port     uint16
+
+	net         *testcontainers.DockerNetwork // nil without Config.Replica
+	standby     *testcontainers.DockerContainer
+	standbyPort uint16
 }
 
 // run creates and starts the container and waits until the server accepts
@@ -240,7 +260,7 @@ func (b *box) customizers(host string, settings map[string]string, c *Container)
 	if isLoopback(host) {
 		opts = append(opts, testcontainers.WithHostConfigModifier(publishOnLoopback))
 	}
-	return opts
+	return append(opts, b.primaryReplicaCustomizers()...)
 }
 
 // serverCmd is the container command: postgres with the settings in key order.
@@ -321,14 +341,21 @@ func waitAccepting(ctx context.Context, dsn string, deadline time.Time, why func
 	}
 }
 
-// logTail returns the container's last log lines as ": line | line", or "".
+// logTail returns the server container's last log lines as "; container
+// log: line | line", or "".
 func (b *box) logTail() string {
 	if b.ctr == nil {
 		return ""
 	}
+	return containerLogTail(b.ctr)
+}
+
+// containerLogTail returns ctr's last log lines as "; container log: line |
+// line", or "".
+func containerLogTail(ctr testcontainers.Container) string {
 	ctx, cancel := context.WithTimeout(context.Background(), dockerCallTimeout)
 	defer cancel()
-	rc, err := b.ctr.Logs(ctx)
+	rc, err := ctr.Logs(ctx)
 	if err != nil {
 		return ""
 	}
@@ -340,17 +367,25 @@ func (b *box) logTail() string {
 	return "; container log: " + tail(out, 5)
 }
 
-// remove stops the container (fast shutdown, then SIGKILL after a grace
-// period, none if ctx is already done) and removes it with its volumes. It
-// works on a cancelled ctx: Ctrl-C must not leave the container running.
+// remove stops the containers, the standby first (fast shutdown, then
+// SIGKILL after a grace period, none if ctx is already done), and removes
+// them with their volumes, then their network. It works on a cancelled ctx:
+// Ctrl-C must not leave a container running.
 func (b *box) remove(ctx context.Context) error {
 	grace := containerStopGrace
 	if ctx.Err() != nil {
 		grace = 0
 	}
-	rmCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace+containerRemoveLimit)
+	rmCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*grace+containerRemoveLimit)
 	defer cancel()
 	var errs []error
+	// The standby goes first, so that the primary's shutdown does not wait
+	// to send it the final WAL.
+	if b.standby != nil {
+		if err := b.standby.Terminate(rmCtx, testcontainers.StopTimeout(grace)); err != nil && !cerrdefs.IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("remove standby container: %w", err))
+		}
+	}
 	if b.ctr != nil {
 		if err := b.ctr.Terminate(rmCtx, testcontainers.StopTimeout(grace)); err != nil && !cerrdefs.IsNotFound(err) {
 			errs = append(errs, fmt.Errorf("remove container: %w", err))
@@ -366,21 +401,27 @@ func (b *box) remove(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("remove container %s: %w", shortID(id), err))
 		}
 	}
+	// Only once no container is attached can the network go.
+	errs = append(errs, b.removeNetworks(rmCtx))
 	return errors.Join(errs...)
 }
 
-// kill removes the container at once (SIGKILL, then removal), for a forced
-// exit; it may run while remove does.
+// kill removes the containers at once (SIGKILL, then removal) and their
+// network, for a forced exit; it may run while remove does.
 func (b *box) kill() {
 	ctx, cancel := context.WithTimeout(context.Background(), containerRemoveLimit)
 	defer cancel()
 	ids, _ := b.labelled(ctx)
+	if b.standby != nil {
+		ids = append(ids, b.standby.GetContainerID())
+	}
 	if b.ctr != nil {
 		ids = append(ids, b.ctr.GetContainerID())
 	}
 	for _, id := range ids {
 		_, _ = b.engine.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
 	}
+	_ = b.removeNetworks(ctx)
 }
 
 // labelled lists the IDs of this instance's containers, running or not.
@@ -398,8 +439,9 @@ func (b *box) labelled(ctx context.Context) ([]string, error) {
 	return ids, nil
 }
 
-// leftovers lists this instance's containers that still exist; a failure to
-// ask Docker is reported as a leftover, since nothing says the container is gone.
+// leftovers lists this instance's containers and networks that still exist;
+// a failure to ask Docker is reported as a leftover, since nothing says the
+// container is gone.
 func (b *box) leftovers() []string {
 	ctx, cancel := context.WithTimeout(context.Background(), dockerCallTimeout)
 	defer cancel()
@@ -407,9 +449,16 @@ func (b *box) leftovers() []string {
 	if err != nil {
 		return []string{"unknown: " + err.Error()}
 	}
-	left := make([]string, 0, len(ids))
+	nets, err := b.labelledNetworks(ctx)
+	if err != nil {
+		return []string{"unknown: " + err.Error()}
+	}
+	left := make([]string, 0, len(ids)+len(nets))
 	for _, id := range ids {
 		left = append(left, "container "+shortID(id))
+	}
+	for _, id := range nets {
+		left = append(left, "network "+shortID(id))
 	}
 	return left
 }

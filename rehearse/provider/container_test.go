@@ -168,7 +168,8 @@ func labelFilter(labels map[string]string) string {
 	return ""
 }
 
-// assertNoLabelledContainers fails if any container with the label exists.
+// assertNoLabelledContainers fails if any container or network with the
+// label exists.
 func assertNoLabelledContainers(t *testing.T, label map[string]string) {
 	t.Helper()
 	ctx := context.Background()
@@ -182,5 +183,12 @@ func assertNoLabelledContainers(t *testing.T, label map[string]string) {
 	}
 	for _, c := range res.Items {
 		t.Errorf("container %s (%s) left behind", c.ID[:12], c.Image)
+	}
+	nets, err := engine.NetworkList(ctx, client.NetworkListOptions{Filters: client.Filters{}.Add("label", labelFilter(label))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nets.Items {
+		t.Errorf("network %s (%s) left behind", n.ID[:12], n.Name)
 	}
 }

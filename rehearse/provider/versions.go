@@ -13,10 +13,6 @@ import (
 // image cannot be had): a version matrix skips such a version and says why.
 var ErrUnavailable = errors.New("PostgreSQL version not available")
 
-// ErrNoContainerReplica is the container provider's answer to
-// Config.Replica: a standby in a second container is not implemented.
-var ErrNoContainerReplica = errors.New("postgres.replica is not supported by the container provider yet; use --provider local")
-
 // VersionChecker is implemented by providers that can tell, before starting
 // anything, whether they can start a version.
 type VersionChecker interface {
@@ -55,9 +51,6 @@ func (l *Local) CheckVersion(_ context.Context, cfg Config) error {
 // CheckVersion says whether a Docker engine answers and has, or can pull,
 // the image of cfg (pulling it if needed, so that Start does not).
 func (c *Container) CheckVersion(ctx context.Context, cfg Config) error {
-	if cfg.Replica {
-		return ErrNoContainerReplica
-	}
 	ref, err := ImageFor(c.image, cfg)
 	if err != nil {
 		return err
