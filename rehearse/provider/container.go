@@ -206,29 +206,14 @@ type box struct {
 // run creates and starts the container and waits until the server accepts
 // connections at host.
 func (b *box) run(ctx context.Context, ref, host string, settings map[string]string, c *Container) error {
-	opts := b.customizers(host, settings, c)
-	// Create without the caller's cancellation: a create request cancelled in
-	// flight can still leave a container that appears after our cleanup has
-	// looked for it. Creating is quick; the wait for readiness is what Ctrl-C
-	// interrupts, and by then we hold the container's ID.
-	createCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), containerCreateLimit)
-	ctr, err := postgres.Run(createCtx, ref, append(opts, testcontainers.WithNoStart())...)
-	cancel()
-	b.ctr = ctr
+	opts := append(b.customizers(host, settings, c), testcontainers.WithNoStart())
+	create := func(ctx context.Context) (*postgres.PostgresContainer, error) { return postgres.Run(ctx, ref, opts...) }
+	keep := func(ctr *postgres.PostgresContainer) { b.ctr = ctr }
+	port, err := createAndStart(ctx, "container "+ref, create, keep)
 	if err != nil {
-		return fmt.Errorf("create container %s: %w", ref, err)
-	}
-	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := ctr.Start(ctx); err != nil {
-		return fmt.Errorf("start container %s: %w%s", ref, err, b.logTail())
-	}
-	port, err := ctr.MappedPort(ctx, "5432/tcp")
-	if err != nil {
-		return fmt.Errorf("published port of container %s: %w", ref, err)
-	}
-	b.port = port.Num()
+	b.port = port
 	deadline := time.Now().Add(c.startTimeout)
 	return waitAccepting(ctx, b.dsn(host), deadline, b.logTail)
 }
@@ -339,6 +324,36 @@ func waitAccepting(ctx context.Context, dsn string, deadline time.Time, why func
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// createAndStart creates a container with create, hands it to keep before
+// anything else can fail (so that cleanup finds it), starts it, and returns
+// its published PostgreSQL port. create must not start the container
+// (testcontainers.WithNoStart).
+//
+// It creates without the caller's cancellation: a create request cancelled
+// in flight can still leave a container that appears after our cleanup has
+// looked for it. Creating is quick; the wait for readiness is what Ctrl-C
+// interrupts, and by then we hold the container's ID.
+func createAndStart[C testcontainers.Container](ctx context.Context, what string, create func(context.Context) (C, error), keep func(C)) (uint16, error) {
+	createCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), containerCreateLimit)
+	ctr, err := create(createCtx)
+	cancel()
+	keep(ctr)
+	if err != nil {
+		return 0, fmt.Errorf("create %s: %w", what, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if err := ctr.Start(ctx); err != nil {
+		return 0, fmt.Errorf("start %s: %w%s", what, err, containerLogTail(ctr))
+	}
+	port, err := ctr.MappedPort(ctx, "5432/tcp")
+	if err != nil {
+		return 0, fmt.Errorf("published port of %s: %w", what, err)
+	}
+	return port.Num(), nil
 }
 
 // logTail returns the server container's last log lines as "; container

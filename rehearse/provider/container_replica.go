@@ -123,29 +123,20 @@ func (b *box) startStandby(ctx context.Context, ref, host string, settings map[s
 	if isLoopback(host) {
 		opts = append(opts, testcontainers.WithHostConfigModifier(publishOnLoopback))
 	}
-	createCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), containerCreateLimit)
-	ctr, err := testcontainers.Run(createCtx, ref, opts...)
-	cancel()
-	b.standby = ctr
-	if err != nil {
-		return fmt.Errorf("create standby container %s: %w", ref, err)
+	create := func(ctx context.Context) (*testcontainers.DockerContainer, error) {
+		return testcontainers.Run(ctx, ref, opts...)
 	}
-	if err := ctx.Err(); err != nil {
+	keep := func(ctr *testcontainers.DockerContainer) { b.standby = ctr }
+	port, err := createAndStart(ctx, "standby container "+ref, create, keep)
+	if err != nil {
 		return err
 	}
-	if err := ctr.Start(ctx); err != nil {
-		return fmt.Errorf("start standby container %s: %w%s", ref, err, containerLogTail(ctr))
-	}
-	port, err := ctr.MappedPort(ctx, "5432/tcp")
-	if err != nil {
-		return fmt.Errorf("published port of the standby container: %w", err)
-	}
-	b.standbyPort = port.Num()
+	b.standbyPort = port
 	deadline := time.Now().Add(c.startTimeout)
 	if err := b.waitStreaming(ctx, host, deadline); err != nil {
 		return err
 	}
-	why := func() string { return containerLogTail(ctr) }
+	why := func() string { return containerLogTail(b.standby) }
 	if err := waitAccepting(ctx, b.standbyDSN(host), deadline, why); err != nil {
 		return fmt.Errorf("standby: %w", err)
 	}
@@ -179,14 +170,12 @@ func (b *box) waitStreaming(ctx context.Context, host string, deadline time.Time
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	for {
-		var state string
-		err := conn.QueryRow(ctx, `SELECT r.state FROM pg_replication_slots s
-			JOIN pg_stat_replication r ON r.pid = s.active_pid WHERE s.slot_name = $1`, StandbySlot).Scan(&state)
+		state, err := standbyState(ctx, conn)
 		switch {
-		case err == nil && state == "streaming":
+		case err != nil:
+			return err
+		case state == "streaming":
 			return nil
-		case err != nil && !errors.Is(err, pgx.ErrNoRows):
-			return fmt.Errorf("standby: read pg_stat_replication: %w", err)
 		}
 		if st, err := b.standby.State(ctx); err == nil && !st.Running {
 			return fmt.Errorf("standby container exited (code %d)%s", st.ExitCode, containerLogTail(b.standby))

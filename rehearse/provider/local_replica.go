@@ -141,14 +141,12 @@ func (c *cluster) waitStreaming(ctx context.Context, s *cluster) error {
 	defer conn.Close(context.WithoutCancel(ctx))
 	deadline := time.Now().Add(readyTimeout)
 	for {
-		var state string
-		err := conn.QueryRow(ctx, `SELECT r.state FROM pg_replication_slots s
-			JOIN pg_stat_replication r ON r.pid = s.active_pid WHERE s.slot_name = $1`, StandbySlot).Scan(&state)
+		state, err := standbyState(ctx, conn)
 		switch {
-		case err == nil && state == "streaming":
+		case err != nil:
+			return err
+		case state == "streaming":
 			return nil
-		case err != nil && !errors.Is(err, pgx.ErrNoRows):
-			return fmt.Errorf("standby: read pg_stat_replication: %w", err)
 		}
 		select {
 		case <-s.exited:
@@ -161,4 +159,16 @@ func (c *cluster) waitStreaming(ctx context.Context, s *cluster) error {
 			return fmt.Errorf("standby did not stream within %s (state %q): %s", readyTimeout, state, s.logTail())
 		}
 	}
+}
+
+// standbyState reads, on the primary, the state of the walsender serving the
+// standby's slot ("streaming" once it has caught up); "" while none is.
+func standbyState(ctx context.Context, primary *pgx.Conn) (string, error) {
+	var state string
+	err := primary.QueryRow(ctx, `SELECT r.state FROM pg_replication_slots s
+		JOIN pg_stat_replication r ON r.pid = s.active_pid WHERE s.slot_name = $1`, StandbySlot).Scan(&state)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return "", fmt.Errorf("standby: read pg_stat_replication: %w", err)
+	}
+	return state, nil
 }
