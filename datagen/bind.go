@@ -310,16 +310,25 @@ func bindGroup(ctx context.Context, conn *pgx.Conn, p *tablePlan, g *groupPlan, 
 		for i, m := range g.members {
 			v := doms[i].at(c % doms[i].n)
 			c /= doms[i].n
-			if m.conv != nil && v != nil {
-				var err error
-				if v, err = m.conv(v); err != nil {
-					return fmt.Errorf("column %q: %w", m.col.name, err)
-				}
+			if err := m.put(vals, index, v); err != nil {
+				return err
 			}
-			vals[index[m]] = v
 		}
 		return nil
 	}, nil
+}
+
+// put converts v to what the column's type takes and stores it in the
+// column's slot of vals.
+func (m *colPlan) put(vals []any, index map[*colPlan]int, v any) error {
+	if m.conv != nil && v != nil {
+		var err error
+		if v, err = m.conv(v); err != nil {
+			return fmt.Errorf("column %q: %w", m.col.name, err)
+		}
+	}
+	vals[index[m]] = v
+	return nil
 }
 
 func memberNames(g *groupPlan) string {
@@ -360,14 +369,9 @@ func bindTuple(ctx context.Context, conn *pgx.Conn, p *tablePlan, g *groupPlan, 
 	return func(f *gofakeit.Faker, row int64, vals []any) error {
 		tuple := pick(f, row).([]any)
 		for i, m := range g.members {
-			v := tuple[pos[i]]
-			if m.conv != nil && v != nil {
-				var err error
-				if v, err = m.conv(v); err != nil {
-					return fmt.Errorf("column %q: %w", m.col.name, err)
-				}
+			if err := m.put(vals, index, tuple[pos[i]]); err != nil {
+				return err
 			}
-			vals[index[m]] = v
 		}
 		return nil
 	}, nil
