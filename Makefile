@@ -32,7 +32,7 @@ lint:
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./scenarios/
-	$(GO) test -run '^$$' -fuzz FuzzSplitStatements -fuzztime 30s ./scenarios/
+	$(GO) test -run '^$$' -fuzz FuzzSplit -fuzztime 30s ./internal/pgsql/
 
 # 30 minutes of traffic at 2,000 queries/s, logging RSS every minute (not in CI).
 soak:

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rehearse/rehearse/rehearse/provider/pgtest"
+	"github.com/rehearse/rehearse/internal/pgtest"
 	"github.com/rehearse/rehearse/scenarios"
 )
 

@@ -13,7 +13,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/internal/dbconn"
+	"github.com/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/scenarios"
 )
 
@@ -25,9 +26,6 @@ const ChunkRows = 10_000
 // same scenario and seed would give different data, so that a dataset cache
 // keyed on it never serves rows this version would not generate.
 const Version = "2"
-
-// ApplicationName is the application_name of the loader's connections.
-const ApplicationName = "rehearse/datagen"
 
 // Vacuum modes of scenarios.Data.Vacuum.
 const (
@@ -157,16 +155,14 @@ func Load(ctx context.Context, dsn string, data scenarios.Data, order []string, 
 }
 
 func connect(ctx context.Context, dsn string, n int) ([]*pgx.Conn, error) {
-	cfg, err := pgx.ParseConfig(dsn)
+	// The database is disposable: waiting for each COPY's WAL flush buys
+	// nothing but time. Index builds after the load sort in memory rather
+	// than on disk.
+	cfg, err := dbconn.Config(dsn, dbconn.Datagen, dbconn.WithParams(map[string]string{
+		"synchronous_commit": "off", "maintenance_work_mem": "256MB"}))
 	if err != nil {
 		return nil, fmt.Errorf("load data: %w", err)
 	}
-	cfg.RuntimeParams["application_name"] = ApplicationName
-	// The database is disposable: waiting for each COPY's WAL flush buys
-	// nothing but time.
-	cfg.RuntimeParams["synchronous_commit"] = "off"
-	// Index builds after the load sort in memory rather than on disk.
-	cfg.RuntimeParams["maintenance_work_mem"] = "256MB"
 	conns := make([]*pgx.Conn, 0, n)
 	for range n {
 		c, err := pgx.ConnectConfig(ctx, cfg)

@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/rehearse/rehearse/rehearse/provider/pgtest"
+	"github.com/rehearse/rehearse/internal/pgtest"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }

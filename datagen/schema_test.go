@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rehearse/rehearse/rehearse/provider/pgtest"
+	"github.com/rehearse/rehearse/internal/pgtest"
 	"github.com/rehearse/rehearse/scenarios"
 )
 

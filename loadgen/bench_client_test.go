@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rehearse/rehearse/rehearse/provider/pgtest"
+	"github.com/rehearse/rehearse/internal/pgtest"
 )
 
 // BenchmarkProtocols is BenchmarkClosedLoop per client protocol, on a query

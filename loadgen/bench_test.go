@@ -9,7 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/rehearse/rehearse/rehearse/provider/pgtest"
+	"github.com/rehearse/rehearse/internal/pgtest"
 )
 
 // BenchmarkClosedLoop measures the generator's maximum throughput: b.N

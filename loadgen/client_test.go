@@ -12,7 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/rehearse/rehearse/rehearse/provider/pgtest"
+	"github.com/rehearse/rehearse/internal/pgtest"
 )
 
 // gate is a Pacer that schedules one request per value sent on it, due at

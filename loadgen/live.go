@@ -3,7 +3,7 @@ package loadgen
 import (
 	"time"
 
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/result"
 )
 
 // LastSecond is the last whole second of the timeline, by completion time:

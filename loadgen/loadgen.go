@@ -29,6 +29,8 @@ import (
 	"time"
 
 	"github.com/brianvoe/gofakeit/v7"
+
+	"github.com/rehearse/rehearse/internal/dbconn"
 )
 
 // ClientErrorKey is the ErrorsBySQLState key of failures that carry no
@@ -109,7 +111,7 @@ type Workload struct {
 	// Name appears in results ("old", "new").
 	Name string
 	// AppName is the application_name of the workload's connections, so that
-	// lock waits can be attributed; empty means "rehearse/" + Name.
+	// lock waits can be attributed; empty means dbconn.Workload(Name).
 	AppName string
 	// Rate is the target in requests per second (open model).
 	Rate float64
@@ -136,7 +138,7 @@ func (w Workload) appName() string {
 	if w.AppName != "" {
 		return w.AppName
 	}
-	return "rehearse/" + w.Name
+	return dbconn.Workload(w.Name)
 }
 
 // validate reports every problem of w at once.

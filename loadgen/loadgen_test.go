@@ -13,8 +13,8 @@ import (
 	"github.com/brianvoe/gofakeit/v7"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/rehearse/rehearse/rehearse/provider/pgtest"
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/internal/pgtest"
+	"github.com/rehearse/rehearse/result"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }

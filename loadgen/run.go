@@ -3,17 +3,15 @@ package loadgen
 import (
 	"context"
 	"fmt"
-	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/internal/dbconn"
+	"github.com/rehearse/rehearse/result"
 )
 
 // Shutdown timings.
@@ -123,23 +121,18 @@ func cloneQueries(qs []Query) []Query {
 }
 
 func connConfig(dsn, appName string, proto Protocol, params map[string]string) (*pgx.ConnConfig, error) {
-	cfg, err := pgx.ParseConfig(dsn)
+	// A cancelled query (only at shutdown) sends the server a cancel request
+	// instead of dropping the socket: a backend blocked on a lock would
+	// otherwise stay in pg_stat_activity until the lock is released.
+	cfg, err := dbconn.Config(dsn, appName, dbconn.WithParams(params), dbconn.WithCancelRequest(cancelDeadline))
 	if err != nil {
-		return nil, fmt.Errorf("parse dsn: %w", err)
+		return nil, err
 	}
 	// ProtocolPrepared executes its own named statements; the mode then only
 	// applies to BEGIN and COMMIT, which pgx sends as simple queries anyway.
 	cfg.DefaultQueryExecMode = pgx.QueryExecModeCacheStatement
 	if proto == ProtocolSimple {
 		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
-	}
-	maps.Copy(cfg.RuntimeParams, params)
-	cfg.RuntimeParams["application_name"] = appName
-	// A cancelled query (only at shutdown) sends the server a cancel request
-	// instead of dropping the socket: a backend blocked on a lock would
-	// otherwise stay in pg_stat_activity until the lock is released.
-	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
-		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: cancelDeadline}
 	}
 	return cfg, nil
 }

@@ -4,7 +4,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/result"
 )
 
 // clock tracks the current phase of a rehearsal. Phase is read concurrently

@@ -6,15 +6,15 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/rehearse/rehearse/internal/pgtest"
 	"github.com/rehearse/rehearse/loadgen"
-	"github.com/rehearse/rehearse/rehearse/provider/pgtest"
 )
 
 // A statement prepared before ADD COLUMN fails after it when its result
 // type changed (SELECT *), and only then; a statement that did not prepare
 // before the step is not checked.
 func TestCachedStatementsPreparedBeforeExecutedAfter(t *testing.T) {
-	dsn := bgTable(t)
+	dsn := smallTable(t)
 	ctx := context.Background()
 	conn := pgtest.Connect(t, dsn)
 	tr := &traffic{workloads: []plannedWorkload{

@@ -9,8 +9,9 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rehearse/rehearse/datagen"
-	"github.com/rehearse/rehearse/rehearse/provider"
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/internal/dbconn"
+	"github.com/rehearse/rehearse/provider"
+	"github.com/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/scenarios"
 )
 
@@ -60,7 +61,7 @@ func LoadData(ctx context.Context, sc *scenarios.Scenario, target provider.DSN, 
 // refuseInUse says why a database looks in use: other client sessions, or
 // rows in the tables to load.
 func refuseInUse(ctx context.Context, dsn string, tables []string) error {
-	conn, err := connect(ctx, dsn, "rehearse/setup")
+	conn, err := dbconn.Connect(ctx, dsn, dbconn.Setup)
 	if err != nil {
 		return err
 	}
@@ -68,7 +69,7 @@ func refuseInUse(ctx context.Context, dsn string, tables []string) error {
 	var sessions int
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
 		AND pid <> pg_backend_pid() AND backend_type = 'client backend'
-		AND coalesce(application_name, '') NOT LIKE 'rehearse/%'`).Scan(&sessions); err != nil {
+		AND coalesce(application_name, '') NOT LIKE '`+dbconn.Prefix+`%'`).Scan(&sessions); err != nil {
 		return fmt.Errorf("check the database is not in use: %w", err)
 	}
 	if sessions > 0 {

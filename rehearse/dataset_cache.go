@@ -8,22 +8,23 @@ import (
 	"time"
 
 	"github.com/rehearse/rehearse/datagen"
-	"github.com/rehearse/rehearse/rehearse/cache"
-	"github.com/rehearse/rehearse/rehearse/provider"
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/internal/dbconn"
+	"github.com/rehearse/rehearse/internal/dscache"
+	"github.com/rehearse/rehearse/provider"
+	"github.com/rehearse/rehearse/result"
 )
 
 // datasetCache is one rehearsal's use of the dataset cache: the entry its
 // server started from (a hit), or the key to save its dataset under once
 // loaded (a miss).
 type datasetCache struct {
-	cache *cache.Cache
+	cache *dscache.Cache
 	tmpl  provider.Templater
 	key   string
 	// version is the server version the key was made with.
 	version string
 	// entry is the entry the server started from; nil on a miss.
-	entry *cache.Meta
+	entry *dscache.Meta
 }
 
 // hit reports whether the server started on a copy of a cached dataset.
@@ -60,7 +61,7 @@ func (r *rehearsal) startServer(ctx context.Context, cfg provider.Config) (*prov
 	tables := append([]result.TableLoad{}, e.Tables...)
 	r.res.Data = result.Data{Tables: tables, Cached: true, LoadMS: time.Since(began).Milliseconds(), CacheKey: d.key}
 	r.logf("dataset cache: started on a copy of the dataset saved %s (%s rows in %d tables, %s; key %s) in %s\n",
-		e.Created.Local().Format("2006-01-02 15:04"), groupDigits(e.Rows()), len(e.Tables), cache.FormatSize(e.SizeBytes),
+		e.Created.Local().Format("2006-01-02 15:04"), groupDigits(e.Rows()), len(e.Tables), dscache.FormatSize(e.SizeBytes),
 		shortKey(d.key), time.Since(began).Round(time.Millisecond))
 	return inst, nil
 }
@@ -81,13 +82,13 @@ func (r *rehearsal) openDatasetCache(ctx context.Context, cfg provider.Config) *
 	if err != nil {
 		return nil // Start reports what is wrong with the installation
 	}
-	c, err := cache.Open(r.opts.cacheDir)
+	c, err := dscache.Open(r.opts.cacheDir)
 	if err != nil {
 		r.logf("warning: dataset cache: %v; going without it\n", err)
 		return nil
 	}
 	data := r.sc.Data
-	key, err := cache.Key(cache.KeyInput{SchemaSQL: r.sc.SchemaSQL, Data: data, Seed: r.seed,
+	key, err := dscache.Key(dscache.KeyInput{SchemaSQL: r.sc.SchemaSQL, Data: data, Seed: r.seed,
 		ServerVersion: version, DatagenVersion: datagen.Version})
 	if err != nil {
 		r.logf("warning: dataset cache: %v; going without it\n", err)
@@ -119,7 +120,7 @@ func (r *rehearsal) saveDataset(ctx context.Context) error {
 	r.setup.Close(ctx)
 	r.setup = nil
 	_, snapErr := r.inst.Snapshot(ctx, w.DataDir())
-	conn, err := connect(ctx, r.inst.DSN, "rehearse/setup")
+	conn, err := dbconn.Connect(ctx, r.inst.DSN, dbconn.Setup)
 	if err != nil {
 		return fmt.Errorf("after saving the dataset: %w", errors.Join(snapErr, err))
 	}
@@ -131,16 +132,16 @@ func (r *rehearsal) saveDataset(ctx context.Context) error {
 		r.logf("warning: dataset cache: not saved: %v\n", snapErr)
 		return nil
 	}
-	meta, err := w.Commit(cache.Meta{Scenario: r.sc.Name, ServerVersion: d.version, DatagenVersion: datagen.Version,
+	meta, err := w.Commit(dscache.Meta{Scenario: r.sc.Name, ServerVersion: d.version, DatagenVersion: datagen.Version,
 		Seed: r.seed, Tables: r.res.Data.Tables, LoadMS: r.res.Data.LoadMS})
 	switch {
-	case errors.Is(err, cache.ErrExists):
+	case errors.Is(err, dscache.ErrExists):
 		r.logf("dataset cache: another rehearsal saved this dataset first (key %s)\n", shortKey(d.key))
 	case err != nil:
 		r.logf("warning: dataset cache: not saved: %v\n", err)
 		return nil
 	default:
-		r.logf("dataset cache: saved %s in %s (key %s) to %s\n", cache.FormatSize(meta.SizeBytes),
+		r.logf("dataset cache: saved %s in %s (key %s) to %s\n", dscache.FormatSize(meta.SizeBytes),
 			time.Since(began).Round(time.Millisecond), shortKey(d.key), d.cache.Dir())
 	}
 	r.res.Data.CacheKey = d.key

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rehearse/rehearse/provider"
 	"github.com/rehearse/rehearse/rehearse"
-	"github.com/rehearse/rehearse/rehearse/provider"
 	"github.com/rehearse/rehearse/scenarios"
 )
 

@@ -13,10 +13,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/rehearse/rehearse/internal/dscache"
+	"github.com/rehearse/rehearse/internal/pgtest"
+	"github.com/rehearse/rehearse/provider"
 	"github.com/rehearse/rehearse/rehearse"
-	"github.com/rehearse/rehearse/rehearse/cache"
-	"github.com/rehearse/rehearse/rehearse/provider"
-	"github.com/rehearse/rehearse/rehearse/provider/pgtest"
 	"github.com/rehearse/rehearse/scenarios"
 )
 
@@ -159,7 +159,7 @@ func TestDatasetCache(t *testing.T) {
 	if first.cached || first.key == "" || first.rows != 60000 || !strings.Contains(out, "dataset cache: saved") {
 		t.Fatalf("first run: %+v\n%s", first, out)
 	}
-	c, _ := cache.Open(dir)
+	c, _ := dscache.Open(dir)
 	entries, _ := c.List()
 	if len(entries) != 1 || entries[0].Key != first.key || entries[0].Rows() != 60000 || entries[0].Scenario != "cached dataset" {
 		t.Fatalf("cache entries after the first run: %+v", entries)

@@ -15,7 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rehearse/rehearse/rehearse"
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/scenarios"
 )
 
@@ -67,7 +67,7 @@ phases: {baseline: 300ms, cooldown: 300ms}
 			state[c.AfterStep] = c.OK
 		}
 	}
-	if !state["baseline"] || state["rename"] || !state[rehearse.AfterRollback] {
+	if !state["baseline"] || state["rename"] || !state[result.AfterRollback] {
 		t.Errorf("old code prepares: %v, want true before, false after rename, true after rollback", state)
 	}
 	if res.Verdict.Pass || !checkPassed(t, res, "rollback") {

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/rehearse/rehearse/rehearse"
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/result"
 )
 
 func findCheck(t *testing.T, res *result.Result, name string) result.Check {

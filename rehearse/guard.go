@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/internal/human"
+	"github.com/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/scenarios"
 )
 
@@ -46,7 +47,7 @@ func (t *traffic) liveP99() time.Duration {
 func breach(a *scenarios.AbortOn, seconds map[string]result.TimelinePt, openWait time.Duration) string {
 	for name, pt := range seconds {
 		if a.P99 > 0 && pt.P99MS > a.P99.D().Seconds()*1000 {
-			return fmt.Sprintf("%s p99 %s over the last second (limit %s)", name, result.FormatMS(pt.P99MS), a.P99)
+			return fmt.Sprintf("%s p99 %s over the last second (limit %s)", name, human.MS(pt.P99MS), a.P99)
 		}
 		if a.ErrorRate > 0 && pt.Count > 0 && float64(pt.Errors)/float64(pt.Count) > a.ErrorRate {
 			return fmt.Sprintf("%s error rate %.1f%% over the last second (limit %.1f%%)", name, 100*float64(pt.Errors)/float64(pt.Count), 100*a.ErrorRate)

@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/rehearse/rehearse/rehearse/provider"
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/provider"
+	"github.com/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/scenarios"
+	"github.com/rehearse/rehearse/verdict"
 )
 
 // RunMatrix rehearses sc once per version, one after another (runs side by
@@ -34,7 +35,7 @@ func RunMatrix(ctx context.Context, sc *scenarios.Scenario, versions []string, o
 	m := &result.Matrix{SchemaVersion: result.SchemaVersion, Kind: result.KindMatrix, Scenario: sc.Name, StartedAt: time.Now(),
 		Versions: append([]string(nil), versions...), Runs: []result.VersionRun{}, Skipped: []result.SkippedVersion{}}
 	defer func() {
-		m.Differences = result.Differences(m.Runs)
+		m.Differences = verdict.Differences(m.Runs)
 		m.DurationMS = time.Since(m.StartedAt).Milliseconds()
 	}()
 	for _, v := range versions {

@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rehearse/rehearse/internal/pgtest"
+	"github.com/rehearse/rehearse/provider"
 	"github.com/rehearse/rehearse/rehearse"
-	"github.com/rehearse/rehearse/rehearse/provider"
-	"github.com/rehearse/rehearse/rehearse/provider/pgtest"
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/scenarios"
 )
 

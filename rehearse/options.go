@@ -4,8 +4,8 @@ import (
 	"io"
 	"time"
 
-	"github.com/rehearse/rehearse/rehearse/lockmon"
-	"github.com/rehearse/rehearse/rehearse/provider"
+	"github.com/rehearse/rehearse/internal/lockmon"
+	"github.com/rehearse/rehearse/provider"
 )
 
 type options struct {

@@ -13,13 +13,15 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rehearse/rehearse/datagen"
-	"github.com/rehearse/rehearse/rehearse/lockmon"
-	"github.com/rehearse/rehearse/rehearse/migrate"
-	"github.com/rehearse/rehearse/rehearse/provider"
-	"github.com/rehearse/rehearse/rehearse/replication"
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/internal/dbconn"
+	"github.com/rehearse/rehearse/internal/lockmon"
+	"github.com/rehearse/rehearse/internal/migrate"
+	"github.com/rehearse/rehearse/internal/replication"
+	"github.com/rehearse/rehearse/lint"
+	"github.com/rehearse/rehearse/provider"
+	"github.com/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/scenarios"
-	"github.com/rehearse/rehearse/scenarios/lint"
+	"github.com/rehearse/rehearse/verdict"
 )
 
 // cleanupTimeout bounds the work done after the rehearsal ends or is
@@ -71,7 +73,8 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts ...Option) (*result.R
 		return r.partial(err)
 	}
 	r.finish(context.WithoutCancel(ctx))
-	r.res.Verdict = Judge(sc, r.res)
+	r.res.Verdict = verdict.Judge(sc, r.res)
+	r.res.Hazards = verdict.Hazards(r.res)
 	return r.res, nil
 }
 
@@ -119,7 +122,7 @@ func (r *rehearsal) provision(ctx context.Context) error {
 	for _, w := range inst.Warnings {
 		r.logf("warning: %s\n", w)
 	}
-	conn, err := connect(ctx, inst.DSN, "rehearse/setup")
+	conn, err := dbconn.Connect(ctx, inst.DSN, dbconn.Setup)
 	if err != nil {
 		return err
 	}
@@ -187,7 +190,7 @@ func (r *rehearsal) rehearse(ctx context.Context) error {
 			return err
 		}
 	}
-	r.enter(ctx, "baseline")
+	r.enter(ctx, result.PhaseBaseline)
 	if err := r.traffic.startTriggered(ctx, ""); err != nil {
 		return err
 	}
@@ -198,8 +201,8 @@ func (r *rehearsal) rehearse(ctx context.Context) error {
 	if err := r.migrate(ctx, runner); err != nil {
 		return err
 	}
-	r.enter(ctx, "cooldown")
-	if err := r.traffic.startAt(ctx, "cooldown"); err != nil {
+	r.enter(ctx, result.PhaseCooldown)
+	if err := r.traffic.startAt(ctx, scenarios.PhaseCooldown); err != nil {
 		return err
 	}
 	r.logf("cooldown: traffic for %s\n", r.sc.Phases.Cooldown)
@@ -210,7 +213,7 @@ func (r *rehearsal) rehearse(ctx context.Context) error {
 // workloads at their triggers, and checks after each step that every query
 // still prepares.
 func (r *rehearsal) migrate(ctx context.Context, runner *migrate.Runner) error {
-	if err := r.checkCompatibility(ctx, BeforeMigration); err != nil {
+	if err := r.checkCompatibility(ctx, result.PhaseBaseline); err != nil {
 		return err
 	}
 	for _, step := range r.sc.Migration.Steps {
@@ -239,7 +242,7 @@ func (r *rehearsal) migrate(ctx context.Context, runner *migrate.Runner) error {
 			return fmt.Errorf("lost the server: %w", err)
 		}
 		if out.Error != "" {
-			r.logf("step %s: FAILED after %dms: %s\n", step.Name, out.DurationMS, stepErrorText(out))
+			r.logf("step %s: FAILED after %dms: %s\n", step.Name, out.DurationMS, verdict.StepError(out))
 			if err := r.checkCompatibilityAfter(ctx, step.Name, cached); err != nil {
 				return err
 			}
@@ -286,13 +289,6 @@ func (r *rehearsal) replicaLag() time.Duration {
 // liveP99 is the traffic's current p99, for throttled batch steps.
 func (r *rehearsal) liveP99() time.Duration { return r.traffic.liveP99() }
 
-// RollbackPhase prefixes the phase name of each rollback step, and
-// AfterRollback is the after_step of the compatibility check that follows them.
-const (
-	RollbackPhase = "rollback:"
-	AfterRollback = "rollback"
-)
-
 // rollback runs migration.rollback after a failed step and checks that every
 // query prepares again afterwards.
 func (r *rehearsal) rollback(ctx context.Context, runner *migrate.Runner) error {
@@ -300,7 +296,7 @@ func (r *rehearsal) rollback(ctx context.Context, runner *migrate.Runner) error 
 		return nil
 	}
 	for _, step := range r.sc.Migration.Rollback {
-		r.enter(ctx, RollbackPhase+step.Name)
+		r.enter(ctx, result.RollbackPhasePrefix+step.Name)
 		r.logf("rollback %s: running\n", step.Name)
 		out := runner.Run(ctx, step)
 		r.res.Rollback = append(r.res.Rollback, out)
@@ -308,11 +304,11 @@ func (r *rehearsal) rollback(ctx context.Context, runner *migrate.Runner) error 
 			return err
 		}
 		if out.Error != "" {
-			r.logf("rollback %s: FAILED: %s\n", step.Name, stepErrorText(out))
+			r.logf("rollback %s: FAILED: %s\n", step.Name, verdict.StepError(out))
 			break
 		}
 	}
-	return r.checkCompatibility(ctx, AfterRollback)
+	return r.checkCompatibility(ctx, result.AfterRollback)
 }
 
 func (r *rehearsal) checkCompatibility(ctx context.Context, afterStep string, cached ...cachedOutcome) error {
@@ -328,17 +324,6 @@ func (r *rehearsal) checkCompatibility(ctx context.Context, afterStep string, ca
 		}
 	}
 	return nil
-}
-
-func stepErrorText(s result.Step) string {
-	text := s.Error
-	if s.SQLState != "" {
-		text += " (SQLSTATE " + s.SQLState + ")"
-	}
-	if s.Line > 0 {
-		text += fmt.Sprintf(" at line %d, column %d of the scenario", s.Line, s.Column)
-	}
-	return text
 }
 
 // finish stops traffic and the monitor and gathers their measurements.
@@ -417,6 +402,7 @@ func (r *rehearsal) partial(err error) (*result.Result, error) {
 		r.res.Phases = []result.Phase{}
 	}
 	r.res.Verdict = result.Verdict{Pass: false, Reasons: []string{"rehearsal aborted in " + stage + ": " + r.res.Error}, Checks: []result.Check{}}
+	r.res.Hazards = verdict.Hazards(r.res)
 	return r.res, err
 }
 
@@ -445,19 +431,6 @@ func (r *rehearsal) cleanup() {
 
 func (r *rehearsal) logf(format string, args ...any) {
 	fmt.Fprintf(r.opts.progress, format, args...)
-}
-
-func connect(ctx context.Context, dsn, app string) (*pgx.Conn, error) {
-	cfg, err := pgx.ParseConfig(dsn)
-	if err != nil {
-		return nil, fmt.Errorf("parse dsn: %w", err)
-	}
-	cfg.RuntimeParams["application_name"] = app
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("connect as %s: %w", app, err)
-	}
-	return conn, nil
 }
 
 // wait lets traffic run for d, returning early when ctx ends or the lock

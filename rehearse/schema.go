@@ -8,7 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/rehearse/rehearse/rehearse/migrate"
+	"github.com/rehearse/rehearse/internal/migrate"
 	"github.com/rehearse/rehearse/scenarios"
 )
 

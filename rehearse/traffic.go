@@ -4,15 +4,16 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
-	"strings"
 	"sync"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rehearse/rehearse/datagen"
+	"github.com/rehearse/rehearse/internal/dbconn"
+	"github.com/rehearse/rehearse/internal/human"
+	"github.com/rehearse/rehearse/internal/lockmon"
 	"github.com/rehearse/rehearse/loadgen"
-	"github.com/rehearse/rehearse/rehearse/lockmon"
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/scenarios"
 )
 
@@ -29,14 +30,14 @@ type traffic struct {
 	done    map[string]result.Workload
 
 	background []plannedBackground
-	bgRunning  map[string]*BackgroundSession       // guarded by mu
+	bgRunning  map[string]*loadgen.Session         // guarded by mu
 	bgDone     map[string]result.BackgroundSession // guarded by mu
 }
 
 // plannedBackground is a background session waiting for its trigger.
 type plannedBackground struct {
 	kind, trigger string // "start_at" or "start_after", and the phase or step
-	spec          BackgroundSpec
+	spec          loadgen.SessionSpec
 }
 
 type plannedWorkload struct {
@@ -46,17 +47,14 @@ type plannedWorkload struct {
 	spec       loadgen.Workload
 }
 
-// AppName is the application_name of a workload's connections.
-func AppName(workload string) string { return "rehearse/" + workload }
-
 // planTraffic compiles every workload's argument generators up front, so that
 // a bad ref fails before any traffic starts.
 func planTraffic(ctx context.Context, conn *pgx.Conn, sc *scenarios.Scenario, seed int64, dsn string, c *clock) (*traffic, error) {
 	keys := datagen.CachedKeys(ctx, conn)
 	t := &traffic{dsn: dsn, clock: c, steps: stepNames(sc), running: map[string]*loadgen.Run{}, done: map[string]result.Workload{},
-		bgRunning: map[string]*BackgroundSession{}, bgDone: map[string]result.BackgroundSession{}}
+		bgRunning: map[string]*loadgen.Session{}, bgDone: map[string]result.BackgroundSession{}}
 	for _, w := range sc.Traffic.Workloads() {
-		spec := loadgen.Workload{Name: w.Name, AppName: AppName(w.Name), Rate: w.Rate,
+		spec := loadgen.Workload{Name: w.Name, AppName: dbconn.Workload(w.Name), Rate: w.Rate,
 			Connections: w.PoolSize(), Protocol: loadgen.Protocol(w.ClientProtocol()), Seed: seed ^ int64(hashOf(w.Name))}
 		for _, q := range w.Queries {
 			lq, err := planQuery(q, keys)
@@ -190,35 +188,38 @@ func (t *traffic) stopAll(ctx context.Context) []result.Workload {
 	return out
 }
 
-// classifier names the workload and query of a session seen by the lock monitor.
+// classifier names the workload and query of a session seen by the lock
+// monitor: a traffic query by its name, a background session by its own,
+// anything else by its statement.
 func (t *traffic) classifier() lockmon.Classifier {
-	names := map[string]map[string]string{}
+	workloads := map[string]bool{}
+	names := map[string]map[string]string{} // workload → statement text → query name
 	for _, w := range t.workloads {
-		names[w.spec.AppName] = map[string]string{}
+		workloads[w.name] = true
+		names[w.name] = map[string]string{}
 		for _, q := range w.spec.Queries {
 			for _, st := range queryStatements(q) {
-				names[w.spec.AppName][st.SQL] = st.Name
+				names[w.name][st.SQL] = st.Name
 			}
 		}
 	}
 	return func(app, query string) (string, string) {
-		if app == lockmon.MigrationApp {
-			return "migration", truncate(query, 300)
-		}
-		if name, ok := strings.CutPrefix(app, BackgroundAppPrefix); ok {
-			return BackgroundWorkload, name
-		}
-		if byText, ok := names[app]; ok {
-			name := byText[query]
-			if name == "" {
-				name = truncate(query, 300)
+		a := dbconn.ParseApp(app, workloads)
+		switch a.Kind {
+		case dbconn.KindMigration:
+			return result.WorkloadMigration, human.Clip(query, 300)
+		case dbconn.KindBackground:
+			return BackgroundWorkload, a.Name
+		case dbconn.KindWorkload:
+			if name := names[a.Name][query]; name != "" {
+				return a.Name, name
 			}
-			return strings.TrimPrefix(app, "rehearse/"), name
+			return a.Name, human.Clip(query, 300)
 		}
 		if app == "" {
 			app = "other"
 		}
-		return app, truncate(query, 300)
+		return app, human.Clip(query, 300)
 	}
 }
 
@@ -226,12 +227,4 @@ func hashOf(s string) uint64 {
 	h := fnv.New64a()
 	h.Write([]byte(s))
 	return h.Sum64()
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
 }

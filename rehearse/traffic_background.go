@@ -4,7 +4,11 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rehearse/rehearse/internal/dbconn"
+	"github.com/rehearse/rehearse/loadgen"
+	"github.com/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/scenarios"
 )
 
@@ -12,13 +16,20 @@ import (
 // background session's waits; the query name is the session's name.
 const BackgroundWorkload = "background"
 
+// isolation maps the scenario's isolation levels to pgx's.
+var isolation = map[string]pgx.TxIsoLevel{
+	scenarios.IsolationReadCommitted:  pgx.ReadCommitted,
+	scenarios.IsolationRepeatableRead: pgx.RepeatableRead,
+	scenarios.IsolationSerializable:   pgx.Serializable,
+}
+
 func planBackground(sc *scenarios.Scenario) []plannedBackground {
 	out := make([]plannedBackground, 0, len(sc.Background))
 	for _, b := range sc.Background {
 		kind, trigger := b.Trigger()
-		out = append(out, plannedBackground{kind: kind, trigger: trigger, spec: BackgroundSpec{
+		out = append(out, plannedBackground{kind: kind, trigger: trigger, spec: loadgen.SessionSpec{
 			Name: b.Name, SQL: b.SQL, At: b.At.D(), Every: b.Every.D(), Hold: b.Hold.D(),
-			Isolation: b.IsolationLevel(), Trigger: kind + " " + trigger,
+			Isolation: isolation[b.IsolationLevel()], Trigger: kind + " " + trigger,
 		}})
 	}
 	return out
@@ -37,7 +48,7 @@ func (t *traffic) startBackground(ctx context.Context, kind, trigger string) err
 		if b.kind != kind || b.trigger != trigger {
 			continue
 		}
-		s, err := StartBackground(ctx, t.dsn, b.spec, WithBackgroundEpoch(t.clock.epoch), WithBackgroundPhase(t.clock.Phase))
+		s, err := loadgen.StartSession(ctx, t.dsn, b.spec, loadgen.WithSessionEpoch(t.clock.epoch), loadgen.WithSessionPhase(t.clock.Phase))
 		if err != nil {
 			return fmt.Errorf("start background session: %w", err)
 		}
@@ -52,7 +63,7 @@ func (t *traffic) startBackground(ctx context.Context, kind, trigger string) err
 func (t *traffic) stopBackground(ctx context.Context) {
 	t.mu.Lock()
 	running := t.bgRunning
-	t.bgRunning = map[string]*BackgroundSession{}
+	t.bgRunning = map[string]*loadgen.Session{}
 	t.mu.Unlock()
 	for name, s := range running {
 		rec := s.Stop(ctx)
@@ -71,7 +82,7 @@ func (t *traffic) backgroundResults() []result.BackgroundSession {
 	for _, b := range t.background {
 		rec, ok := t.bgDone[b.spec.Name]
 		if !ok {
-			rec = result.BackgroundSession{Name: b.spec.Name, App: BackgroundAppPrefix + b.spec.Name, SQL: b.spec.SQL,
+			rec = result.BackgroundSession{Name: b.spec.Name, App: dbconn.Background(b.spec.Name), SQL: b.spec.SQL,
 				Trigger: b.spec.Trigger, Runs: []result.BackgroundRun{}}
 		}
 		out = append(out, rec)

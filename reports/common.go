@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/result"
 )
 
 // Helpers shared by the renderers. They read a Result and never modify it.

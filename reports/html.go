@@ -6,7 +6,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/internal/human"
+	"github.com/rehearse/rehearse/result"
 )
 
 // maxHTMLRows bounds the rows of each table of the HTML report; the JSON
@@ -61,7 +62,7 @@ type htmlTable struct {
 func newHTMLView(r *result.Result) htmlView {
 	v := htmlView{R: r, Verdict: verdictWord(r), Class: strings.ToLower(verdictWord(r)),
 		Version: shortVersion(r.Postgres.Version), Rows: thousands(totalRows(r)),
-		Migration: result.FormatMS(float64(migrationMS(r))), Total: result.FormatMS(float64(r.DurationMS)),
+		Migration: human.MS(float64(migrationMS(r))), Total: human.MS(float64(r.DurationMS)),
 		Failed: failedChecks(r), Checks: r.Verdict.Checks, Command: r.Command,
 		Started: r.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC")}
 	if b := totalBytes(r); b > 0 {
@@ -76,10 +77,10 @@ func newHTMLView(r *result.Result) htmlView {
 	}
 	v.Locks = template.HTML(lockTimeline(r))
 	for _, s := range r.Steps {
-		hs := htmlStep{Name: s.Name, Duration: result.FormatMS(float64(s.DurationMS)), Rewrote: strings.Join(s.Rewrote, ", "),
+		hs := htmlStep{Name: s.Name, Duration: human.MS(float64(s.DurationMS)), Rewrote: strings.Join(s.Rewrote, ", "),
 			Outcome: stepOutcome(s), Failed: s.Error != ""}
 		for _, l := range s.Locks {
-			hs.Locks = append(hs.Locks, fmt.Sprintf("%s %s %s", l.Relation, modeShort(l.Mode), result.FormatMS(l.HeldMS)))
+			hs.Locks = append(hs.Locks, fmt.Sprintf("%s %s %s", l.Relation, modeShort(l.Mode), human.MS(l.HeldMS)))
 		}
 		v.Steps = append(v.Steps, hs)
 	}
@@ -101,13 +102,13 @@ func newHTMLView(r *result.Result) htmlView {
 
 func (v *htmlView) lockWaits(r *result.Result) {
 	lw := r.LockWaits
-	v.WaitSummary = fmt.Sprintf("Traffic waited %d %s, max %s, total %s.", lw.Count, plural(lw.Count, "time", "times"), result.FormatMS(lw.MaxMS), result.FormatMS(lw.TotalMS))
+	v.WaitSummary = fmt.Sprintf("Traffic waited %d %s, max %s, total %s.", lw.Count, plural(lw.Count, "time", "times"), human.MS(lw.MaxMS), human.MS(lw.TotalMS))
 	if lw.Monitor != nil {
 		v.MonitorNote = fmt.Sprintf("Sampled every %s (%d samples, %s each on average).",
-			result.FormatMS(lw.Monitor.IntervalMS), lw.Monitor.Samples, result.FormatMS(lw.Monitor.MeanSampleMS))
+			human.MS(lw.Monitor.IntervalMS), lw.Monitor.Samples, human.MS(lw.Monitor.MeanSampleMS))
 	}
 	if b, ok := worstBlocker(r); ok {
-		v.Blocker = fmt.Sprintf("Worst blocker: %s (%s), %d %s, %s in all.", clip(b.Statement, 300), b.App, b.Waits, plural(b.Waits, "wait", "waits"), result.FormatMS(b.TotalMS))
+		v.Blocker = fmt.Sprintf("Worst blocker: %s (%s), %d %s, %s in all.", clip(b.Statement, 300), b.App, b.Waits, plural(b.Waits, "wait", "waits"), human.MS(b.TotalMS))
 	}
 	events := append([]result.LockEvent(nil), lw.Events...)
 	sortLongestFirst(events)
@@ -116,7 +117,7 @@ func (v *htmlView) lockWaits(r *result.Result) {
 		More: len(events) + lw.EventsOmitted - len(shown)}
 	for _, e := range shown {
 		v.Waits.Rows = append(v.Waits.Rows, []string{e.Workload, clip(e.Query, 80), e.Relation, modeShort(e.Mode),
-			result.FormatMS(e.WaitMS), formatSeconds(float64(e.StartMS) / 1000), e.Phase, clip(e.BlockedBy, 200)})
+			human.MS(e.WaitMS), formatSeconds(float64(e.StartMS) / 1000), e.Phase, clip(e.BlockedBy, 200)})
 	}
 }
 
@@ -149,7 +150,7 @@ func (v *htmlView) compat(r *result.Result) {
 }
 
 var htmlFuncs = template.FuncMap{
-	"ms":   func(v int64) string { return result.FormatMS(float64(v)) },
+	"ms":   func(v int64) string { return human.MS(float64(v)) },
 	"cell": cellClass,
 }
 

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/result"
 )
 
 func loadFixture(t *testing.T, name string) *result.Result {

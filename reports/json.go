@@ -6,7 +6,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/result"
 )
 
 // JSON writes the result as indented JSON, the contract of DESIGN.md.

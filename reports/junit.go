@@ -7,7 +7,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/result"
 )
 
 // JUnit writes the result as JUnit XML: one testsuite for the scenario, one

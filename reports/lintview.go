@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/internal/human"
+	"github.com/rehearse/rehearse/result"
 )
 
 // lintRow is a static-check finding beside what the rehearsal measured for
@@ -48,7 +49,7 @@ func stepNamed(r *result.Result, name string) (result.Step, bool) {
 func observedLock(s result.Step, relation string) string {
 	for _, l := range s.Locks {
 		if l.Relation == relation || relation == "" {
-			return fmt.Sprintf("%s on %s for %s", strings.TrimSuffix(l.Mode, "Lock"), l.Relation, result.FormatMS(l.HeldMS))
+			return fmt.Sprintf("%s on %s for %s", strings.TrimSuffix(l.Mode, "Lock"), l.Relation, human.MS(l.HeldMS))
 		}
 	}
 	return "no lock seen"
@@ -66,7 +67,7 @@ func hurtDuring(events []result.LockEvent, step, relation string) string {
 	if n == 0 {
 		return "no traffic waited at this size"
 	}
-	return fmt.Sprintf("%d traffic waits, longest %s", n, result.FormatMS(longest))
+	return fmt.Sprintf("%d traffic waits, longest %s", n, human.MS(longest))
 }
 
 func (p *printer) lint(r *result.Result) {

@@ -8,7 +8,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/internal/human"
+	"github.com/rehearse/rehearse/internal/pglock"
+	"github.com/rehearse/rehearse/result"
 )
 
 // MarkdownLimit is the most bytes Markdown writes: under GitHub's limit of
@@ -95,7 +97,7 @@ func renderMarkdown(r *result.Result, lim mdLimits) string {
 
 // hazards lists what hurt and the fix, right after the verdict.
 func (m *mdWriter) hazards(r *result.Result) {
-	hs := Hazards(r)
+	hs := r.Hazards
 	if len(hs) == 0 {
 		return
 	}
@@ -146,7 +148,7 @@ func (m *mdWriter) verdict(r *result.Result) {
 	if b := totalBytes(r); b > 0 {
 		m.printf(" (%s)", formatBytes(b))
 	}
-	m.printf(" · migration %s · total %s\n\n", result.FormatMS(float64(migrationMS(r))), result.FormatMS(float64(r.DurationMS)))
+	m.printf(" · migration %s · total %s\n\n", human.MS(float64(migrationMS(r))), human.MS(float64(r.DurationMS)))
 	if r.Status == result.StatusAborted {
 		m.printf("**Aborted** in `%s`: %s\n\n", mdCode(r.AbortedIn, 40), mdText(r.Error, m.lim.cell*2))
 	}
@@ -194,7 +196,7 @@ func (m *mdWriter) steps(r *result.Result) {
 	shown := r.Steps[:min(len(r.Steps), m.lim.rows)]
 	rows := make([][]string, 0, len(shown))
 	for _, s := range shown {
-		rows = append(rows, []string{"`" + mdCode(s.Name, 60) + "`", result.FormatMS(float64(s.DurationMS)),
+		rows = append(rows, []string{"`" + mdCode(s.Name, 60) + "`", human.MS(float64(s.DurationMS)),
 			m.stepLocks(s.Locks), mdText(strings.Join(s.Rewrote, ", "), m.lim.cell), m.stepOutcome(s)})
 	}
 	m.table([]string{"step", "duration", "strongest lock per relation", "rewrote", "outcome"}, "lrlll", rows)
@@ -206,7 +208,7 @@ func (m *mdWriter) steps(r *result.Result) {
 // keeps what matters; ACCESS EXCLUSIVE is in bold.
 func (m *mdWriter) stepLocks(locks []result.StepLock) string {
 	sorted := append([]result.StepLock(nil), locks...)
-	sort.SliceStable(sorted, func(i, j int) bool { return result.LockStrength(sorted[i].Mode) > result.LockStrength(sorted[j].Mode) })
+	sort.SliceStable(sorted, func(i, j int) bool { return pglock.Strength(sorted[i].Mode) > pglock.Strength(sorted[j].Mode) })
 	limit := min(len(sorted), max(2, m.lim.rows/4))
 	parts := make([]string, 0, limit+1)
 	for _, l := range sorted[:limit] {
@@ -214,7 +216,7 @@ func (m *mdWriter) stepLocks(locks []result.StepLock) string {
 		if l.Mode == "AccessExclusiveLock" {
 			mode = "**" + mode + "**"
 		}
-		parts = append(parts, fmt.Sprintf("%s %s %s", mdText(l.Relation, 60), mode, result.FormatMS(l.HeldMS)))
+		parts = append(parts, fmt.Sprintf("%s %s %s", mdText(l.Relation, 60), mode, human.MS(l.HeldMS)))
 	}
 	if n := len(sorted) - limit; n > 0 {
 		parts = append(parts, fmt.Sprintf("… and %d more", n))
@@ -242,14 +244,14 @@ func (m *mdWriter) lockWaits(r *result.Result) {
 	if lw.Count == 0 {
 		m.printf("Traffic never waited for a lock")
 		if lw.Monitor != nil {
-			m.printf(" (sampled every %s)", result.FormatMS(lw.Monitor.IntervalMS))
+			m.printf(" (sampled every %s)", human.MS(lw.Monitor.IntervalMS))
 		}
 		m.printf(".\n\n")
 		return
 	}
-	m.printf("Traffic waited **%d** %s, **max %s**, total %s", lw.Count, plural(lw.Count, "time", "times"), result.FormatMS(lw.MaxMS), result.FormatMS(lw.TotalMS))
+	m.printf("Traffic waited **%d** %s, **max %s**, total %s", lw.Count, plural(lw.Count, "time", "times"), human.MS(lw.MaxMS), human.MS(lw.TotalMS))
 	if lw.Monitor != nil {
-		m.printf(" (sampled every %s)", result.FormatMS(lw.Monitor.IntervalMS))
+		m.printf(" (sampled every %s)", human.MS(lw.Monitor.IntervalMS))
 	}
 	m.printf(".")
 	if b, ok := worstBlocker(r); ok {
@@ -257,7 +259,7 @@ func (m *mdWriter) lockWaits(r *result.Result) {
 		if b.App != "" {
 			m.printf(" (%s)", mdText(b.App, 40))
 		}
-		m.printf(", %d %s, %s in all.", b.Waits, plural(b.Waits, "wait", "waits"), result.FormatMS(b.TotalMS))
+		m.printf(", %d %s, %s in all.", b.Waits, plural(b.Waits, "wait", "waits"), human.MS(b.TotalMS))
 	}
 	m.printf("\n\n")
 	events := trafficEvents(r)
@@ -265,7 +267,7 @@ func (m *mdWriter) lockWaits(r *result.Result) {
 	rows := make([][]string, 0, len(shown))
 	for _, e := range shown {
 		rows = append(rows, []string{mdText(e.Workload, 20), "`" + mdCode(e.Query, 60) + "`", mdText(e.Relation, 60),
-			modeShort(e.Mode), result.FormatMS(e.WaitMS), mdText(e.Phase, 40), "`" + mdCode(e.BlockedBy, m.lim.cell) + "`"})
+			modeShort(e.Mode), human.MS(e.WaitMS), mdText(e.Phase, 40), "`" + mdCode(e.BlockedBy, m.lim.cell) + "`"})
 	}
 	m.table([]string{"workload", "query", "relation", "wanted", "waited", "phase", "blocked by"}, "llllrll", rows)
 	m.more(len(r.LockWaits.Events)+lw.EventsOmitted-len(shown), "wait events")

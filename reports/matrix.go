@@ -8,7 +8,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/internal/human"
+	"github.com/rehearse/rehearse/internal/pglock"
+	"github.com/rehearse/rehearse/result"
 )
 
 // A version matrix (result.Matrix) is rendered side by side: one column per
@@ -60,7 +62,7 @@ func WriteMatrixFile(path string, m *result.Matrix, render func(io.Writer, *resu
 func MatrixText(w io.Writer, m *result.Matrix) error {
 	p := &printer{w: w}
 	p.printf("\n%s — %s — version matrix\n", m.Outcome(), m.Scenario)
-	p.printf("%s, total %s\n", matrixSummary(m), result.FormatMS(float64(m.DurationMS)))
+	p.printf("%s, total %s\n", matrixSummary(m), human.MS(float64(m.DurationMS)))
 	if len(m.Runs) > 0 {
 		g := buildMatrixGrid(m, "\n")
 		p.printf("\n")
@@ -110,7 +112,7 @@ func renderMatrixMarkdown(m *result.Matrix) string {
 	md := &mdWriter{lim: mdLevels[1]}
 	icon := map[string]string{"PASS": "✅", "FAIL": "❌", "ABORTED": "⚠️"}[m.Outcome()]
 	md.printf("### %s %s · %s · version matrix · %s · total %s\n\n", icon, m.Outcome(), mdText(m.Scenario, md.lim.cell),
-		mdText(matrixSummary(m), md.lim.cell*2), result.FormatMS(float64(m.DurationMS)))
+		mdText(matrixSummary(m), md.lim.cell*2), human.MS(float64(m.DurationMS)))
 	if len(m.Runs) > 0 {
 		g := buildMatrixGrid(m, "<br>")
 		header := []string{""}
@@ -253,7 +255,7 @@ func buildMatrixGrid(m *result.Matrix, br string) matrixGrid {
 		}
 		return strings.Join(names, br)
 	})
-	row("migration", func(r *result.Result) string { return result.FormatMS(float64(migrationMS(r))) })
+	row("migration", func(r *result.Result) string { return human.MS(float64(migrationMS(r))) })
 	steps := matrixSteps(m)
 	for _, name := range steps[:min(len(steps), maxMatrixSteps)] {
 		row("step "+name, func(r *result.Result) string { return matrixStepCell(r, name, br) })
@@ -262,7 +264,7 @@ func buildMatrixGrid(m *result.Matrix, br string) matrixGrid {
 		row(fmt.Sprintf("… %d more steps", n), func(*result.Result) string { return "(in the JSON)" })
 	}
 	row("lock waits of traffic", func(r *result.Result) string {
-		return fmt.Sprintf("%d, max %s", r.LockWaits.Count, result.FormatMS(r.LockWaits.MaxMS))
+		return fmt.Sprintf("%d, max %s", r.LockWaits.Count, human.MS(r.LockWaits.MaxMS))
 	})
 	for _, w := range matrixWorkloads(m) {
 		row("p99 "+w+" baseline → migration", func(r *result.Result) string {
@@ -290,7 +292,7 @@ func buildMatrixGrid(m *result.Matrix, br string) matrixGrid {
 			if r.Replication == nil {
 				return "—"
 			}
-			return fmt.Sprintf("max %s, %s behind", result.FormatMS(r.Replication.MaxReplayLagMS), formatBytes(r.Replication.MaxLagBytes))
+			return fmt.Sprintf("max %s, %s behind", human.MS(r.Replication.MaxReplayLagMS), formatBytes(r.Replication.MaxLagBytes))
 		})
 		row("WAL written", func(r *result.Result) string {
 			if r.Replication == nil {
@@ -299,7 +301,7 @@ func buildMatrixGrid(m *result.Matrix, br string) matrixGrid {
 			return formatBytes(r.Replication.WALBytes)
 		})
 	}
-	row("total", func(r *result.Result) string { return result.FormatMS(float64(r.DurationMS)) })
+	row("total", func(r *result.Result) string { return human.MS(float64(r.DurationMS)) })
 	return g
 }
 
@@ -315,7 +317,7 @@ func matrixStepCell(r *result.Result, name, br string) string {
 	if s == nil {
 		return "not run"
 	}
-	lines := []string{result.FormatMS(float64(s.DurationMS))}
+	lines := []string{human.MS(float64(s.DurationMS))}
 	if s.Error != "" {
 		text := "FAILED"
 		if s.SQLState != "" {
@@ -339,7 +341,7 @@ func matrixStepCell(r *result.Result, name, br string) string {
 func strongestLocks(locks []result.StepLock) []string {
 	best := map[string]string{}
 	for _, l := range locks {
-		if result.LockStrength(l.Mode) > result.LockStrength(best[l.Relation]) {
+		if pglock.Strength(l.Mode) > pglock.Strength(best[l.Relation]) {
 			best[l.Relation] = l.Mode
 		}
 	}
@@ -348,7 +350,7 @@ func strongestLocks(locks []result.StepLock) []string {
 		rels = append(rels, rel)
 	}
 	sort.Slice(rels, func(i, j int) bool {
-		a, b := result.LockStrength(best[rels[i]]), result.LockStrength(best[rels[j]])
+		a, b := pglock.Strength(best[rels[i]]), pglock.Strength(best[rels[j]])
 		if a != b {
 			return a > b
 		}
@@ -367,7 +369,7 @@ func phaseP99(ps result.PhaseStats) string {
 	if ps.Count <= ps.Errors {
 		return "none ok"
 	}
-	return result.FormatMS(ps.P99MS)
+	return human.MS(ps.P99MS)
 }
 
 func matrixSteps(m *result.Matrix) []string {

@@ -7,8 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rehearse/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/reports"
+	"github.com/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/verdict"
 )
 
 // matrixSkipped is a real matrix: widen.yaml with --pg-versions 15,14 on a
@@ -46,7 +47,7 @@ func matrixTwo(t *testing.T) *result.Matrix {
 		DurationMS: 61_000, Command: "rehearse scenarios/examples/unsafe-type-change.yaml --pg-versions 15,16,17",
 		Versions: []string{"15", "16", "17"}, Runs: runs,
 		Skipped:     []result.SkippedVersion{{Version: "17", Reason: "PostgreSQL 17 is not installed locally; found /usr/lib/postgresql/15/bin (15)"}},
-		Differences: result.Differences(runs)}
+		Differences: verdict.Differences(runs)}
 }
 
 func renderMatrix(t *testing.T, m *result.Matrix, fn func(io.Writer, *result.Matrix) error) []byte {

@@ -5,7 +5,7 @@ import (
 	"math"
 	"strings"
 
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/result"
 )
 
 // mermaidPalette colours the series of a chart in order: the step bars

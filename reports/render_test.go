@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rehearse/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/reports"
+	"github.com/rehearse/rehearse/result"
 )
 
 // fixtures are real results: unsafe.json (unsafe-type-change, timeline

@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/internal/human"
+	"github.com/rehearse/rehearse/result"
 )
 
 // The replication section of a single result (postgres.replica): the
@@ -16,12 +17,12 @@ func replicationSummary(rep *result.Replication) string {
 	if rep.Standbys == 0 {
 		return fmt.Sprintf("no standby was streaming; WAL written %s", formatBytes(rep.WALBytes))
 	}
-	s := fmt.Sprintf("max replay lag %s", result.FormatMS(rep.MaxReplayLagMS))
+	s := fmt.Sprintf("max replay lag %s", human.MS(rep.MaxReplayLagMS))
 	if rep.MaxReplayLagPhase != "" && rep.MaxReplayLagMS > 0 {
 		s += " in phase " + rep.MaxReplayLagPhase
 	}
 	s += fmt.Sprintf(", at most %s behind; WAL written %s (sampled every %s)", formatBytes(rep.MaxLagBytes),
-		formatBytes(rep.WALBytes), result.FormatMS(rep.IntervalMS))
+		formatBytes(rep.WALBytes), human.MS(rep.IntervalMS))
 	if rep.Error != "" {
 		s += "; sampling stopped early: " + rep.Error
 	}

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/result"
 )
 
 func TestReplicationSection(t *testing.T) {

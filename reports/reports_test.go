@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/rehearse/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/reports"
+	"github.com/rehearse/rehearse/result"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")

@@ -5,7 +5,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/internal/human"
+	"github.com/rehearse/rehearse/result"
 )
 
 // Suite is one scenario of a multi-scenario report (nightly mode): its
@@ -84,7 +85,7 @@ func SummaryText(w io.Writer, suites []Suite) error {
 		p.printf("\n%-14s %s", s.Outcome(), s.Name)
 		if r := s.Result; r != nil {
 			p.printf(" (%s): migration %s, max lock wait %s, total %s", r.Scenario,
-				result.FormatMS(float64(migrationMS(r))), result.FormatMS(r.LockWaits.MaxMS), result.FormatMS(float64(r.DurationMS)))
+				human.MS(float64(migrationMS(r))), human.MS(r.LockWaits.MaxMS), human.MS(float64(r.DurationMS)))
 		}
 		p.printf("\n")
 		if s.Err != "" {
@@ -125,8 +126,8 @@ func renderSummary(suites []Suite, lim mdLimits) string {
 		}
 		row := []string{name, icon[s.Outcome()] + " " + s.Outcome().String(), "", "", ""}
 		if r := s.Result; r != nil {
-			row[2] = result.FormatMS(float64(migrationMS(r)))
-			row[3] = result.FormatMS(r.LockWaits.MaxMS)
+			row[2] = human.MS(float64(migrationMS(r)))
+			row[3] = human.MS(r.LockWaits.MaxMS)
 		}
 		row[4] = m.suiteFindings(s)
 		rows = append(rows, row)

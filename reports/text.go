@@ -12,7 +12,8 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
 
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/internal/human"
+	"github.com/rehearse/rehearse/result"
 )
 
 // maxTextEvents is how many lock wait events the terminal summary lists.
@@ -38,7 +39,7 @@ func Text(w io.Writer, r *result.Result) error {
 }
 
 func (p *printer) hazards(r *result.Result) {
-	hs := Hazards(r)
+	hs := r.Hazards
 	if len(hs) == 0 {
 		return
 	}
@@ -54,7 +55,7 @@ func (p *printer) statements(r *result.Result) {
 	var rows [][]string
 	for _, s := range append(append([]result.Step{}, r.Steps...), r.Rollback...) {
 		for _, st := range s.Statements {
-			rows = append(rows, []string{s.Name, clip(st.SQL, 60), result.FormatMS(st.DurationMS), stepLocks(st.Locks),
+			rows = append(rows, []string{s.Name, clip(st.SQL, 60), human.MS(st.DurationMS), stepLocks(st.Locks),
 				strings.Join(st.Rewrote, ", "), blockingScans(st.Scans)})
 		}
 	}
@@ -123,8 +124,8 @@ func (p *printer) background(r *result.Result) {
 	var rows [][]string
 	for _, b := range r.Background {
 		for _, run := range b.Runs {
-			rows = append(rows, []string{b.Name, b.Trigger, clip(b.SQL, 50), run.Phase, result.FormatMS(run.QueryMS),
-				result.FormatMS(run.HeldMS), run.SQLState})
+			rows = append(rows, []string{b.Name, b.Trigger, clip(b.SQL, 50), run.Phase, human.MS(run.QueryMS),
+				human.MS(run.HeldMS), run.SQLState})
 		}
 		if b.Error != "" {
 			rows = append(rows, []string{b.Name, b.Trigger, clip(b.SQL, 50), "", "", "", b.Error})
@@ -168,13 +169,13 @@ func toAny(ss []string) []any {
 
 func (p *printer) header(r *result.Result) {
 	p.printf("\n%s — %s\n", verdictWord(r), r.Scenario)
-	loaded := "loaded in " + result.FormatMS(float64(r.Data.LoadMS))
+	loaded := "loaded in " + human.MS(float64(r.Data.LoadMS))
 	if r.Data.Cached {
 		loaded = "from the dataset cache"
 	}
 	p.printf("PostgreSQL %s (%s provider), %s rows in %d tables %s, seed %d, total %s\n",
 		r.Postgres.Version, r.Postgres.Provider, thousands(totalRows(r)), len(r.Data.Tables),
-		loaded, r.Seed, result.FormatMS(float64(r.DurationMS)))
+		loaded, r.Seed, human.MS(float64(r.DurationMS)))
 	if r.Status == result.StatusAborted {
 		p.printf("ABORTED in %s: %s\n", r.AbortedIn, r.Error)
 	}
@@ -236,13 +237,13 @@ func stepRow(name string, s result.Step) []string {
 	if s.LocksSampled && locks != "" {
 		locks += "\n(sampled)"
 	}
-	return []string{name, result.FormatMS(float64(s.DurationMS)), locks, strings.Join(s.Rewrote, ", "), stepOutcome(s)}
+	return []string{name, human.MS(float64(s.DurationMS)), locks, strings.Join(s.Rewrote, ", "), stepOutcome(s)}
 }
 
 func stepLocks(locks []result.StepLock) string {
 	parts := make([]string, len(locks))
 	for i, l := range locks {
-		parts[i] = fmt.Sprintf("%s %s %s", l.Relation, strings.TrimSuffix(l.Mode, "Lock"), result.FormatMS(l.HeldMS))
+		parts[i] = fmt.Sprintf("%s %s %s", l.Relation, strings.TrimSuffix(l.Mode, "Lock"), human.MS(l.HeldMS))
 	}
 	return strings.Join(parts, "\n")
 }
@@ -257,7 +258,7 @@ func stepOutcome(s result.Step) string {
 			text += fmt.Sprintf("\n%d lock timeouts, %d tries", s.LockTimeouts, s.Attempts)
 		}
 		if s.ThrottledMS > 0 {
-			text += "\nthrottled " + result.FormatMS(float64(s.ThrottledMS))
+			text += "\nthrottled " + human.MS(float64(s.ThrottledMS))
 		}
 		return text
 	}
@@ -276,7 +277,7 @@ func (p *printer) workloads(r *result.Result) {
 	for _, w := range r.Workloads {
 		p.printf("\nWorkload %s: target %.0f/s, achieved %.1f/s", w.Name, w.TargetRate, w.AchievedRate)
 		if w.PoolWait != nil && w.PoolWait.Count > 0 {
-			p.printf(", pool wait p99 %s max %s", result.FormatMS(w.PoolWait.P99MS), result.FormatMS(w.PoolWait.MaxMS))
+			p.printf(", pool wait p99 %s max %s", human.MS(w.PoolWait.P99MS), human.MS(w.PoolWait.MaxMS))
 		}
 		p.printf("\n")
 		for _, warning := range w.Warnings {
@@ -299,10 +300,10 @@ func workloadRows(w result.Workload, phases []string) [][]string {
 				continue
 			}
 			rows = append(rows, []string{q.Name, ph, thousands(s.Count), errorCell(s.Errors, nil),
-				result.FormatMS(s.P50MS), result.FormatMS(s.P95MS), result.FormatMS(s.P99MS), result.FormatMS(s.MaxMS)})
+				human.MS(s.P50MS), human.MS(s.P95MS), human.MS(s.P99MS), human.MS(s.MaxMS)})
 		}
 		rows = append(rows, []string{q.Name, "all", thousands(q.Count), errorCell(q.Errors, q.ErrorsBySQLState),
-			result.FormatMS(q.P50MS), result.FormatMS(q.P95MS), result.FormatMS(q.P99MS), result.FormatMS(q.MaxMS)})
+			human.MS(q.P50MS), human.MS(q.P95MS), human.MS(q.P99MS), human.MS(q.MaxMS)})
 	}
 	return rows
 }
@@ -334,10 +335,10 @@ func phaseOrder(r *result.Result) []string {
 
 func (p *printer) lockWaits(r *result.Result) {
 	lw := r.LockWaits
-	p.printf("\nLock waits of traffic: %d, total %s, max %s", lw.Count, result.FormatMS(lw.TotalMS), result.FormatMS(lw.MaxMS))
+	p.printf("\nLock waits of traffic: %d, total %s, max %s", lw.Count, human.MS(lw.TotalMS), human.MS(lw.MaxMS))
 	if lw.Monitor != nil {
-		p.printf(" (sampled every %s, %d samples, %s each on average)", result.FormatMS(lw.Monitor.IntervalMS),
-			lw.Monitor.Samples, result.FormatMS(lw.Monitor.MeanSampleMS))
+		p.printf(" (sampled every %s, %d samples, %s each on average)", human.MS(lw.Monitor.IntervalMS),
+			lw.Monitor.Samples, human.MS(lw.Monitor.MeanSampleMS))
 	}
 	p.printf("\n")
 	events := longestEvents(lw.Events, maxTextEvents)
@@ -347,7 +348,7 @@ func (p *printer) lockWaits(r *result.Result) {
 	rows := make([][]string, 0, len(events))
 	for _, e := range events {
 		rows = append(rows, []string{e.Workload, clip(e.Query, 40), e.Relation, strings.TrimSuffix(e.Mode, "Lock"),
-			result.FormatMS(e.WaitMS), e.Phase, clip(e.BlockedBy, 60)})
+			human.MS(e.WaitMS), e.Phase, clip(e.BlockedBy, 60)})
 	}
 	p.table([]string{"workload", "query", "relation", "wanted", "waited", "phase", "blocked by"}, rows)
 	if n := len(lw.Events) + lw.EventsOmitted - len(events); n > 0 {

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/rehearse/rehearse/internal/pgsql"
 )
 
 // Catalog is what a schema SQL text declares about tables and columns, read
@@ -63,7 +65,7 @@ func ParseSchema(sql string) (*Catalog, error) {
 // RENAME), as a migration step would. Statements about unknown tables are
 // ignored. A text that does not parse yields a *SQLError and changes nothing.
 func (c *Catalog) Apply(sql string) error {
-	tree, err := parseSQL(sql)
+	tree, err := pgsql.Parse(sql)
 	if err != nil {
 		return err
 	}

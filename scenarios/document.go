@@ -8,6 +8,8 @@ import (
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/token"
+
+	"github.com/rehearse/rehearse/internal/pgsql"
 )
 
 // keyPath is a path to a value in the scenario: map keys and list indexes.
@@ -355,7 +357,7 @@ func (s textSource) pos(text string, offset int) Pos {
 	if s.line == 0 {
 		return Pos{File: s.file}
 	}
-	l, c := LineCol(text, offset)
+	l, c := pgsql.LineCol(text, offset)
 	switch {
 	case s.mode == singleLine && l == 1:
 		return Pos{File: s.file, Line: s.line, Col: s.col + c - 1}

@@ -180,11 +180,11 @@ func TestSQLPos(t *testing.T) {
 		got  Pos
 		want Pos
 	}{
-		{"schema start", s.SchemaPos(0), Pos{file, 5, 5}},
-		{"schema line 3", s.SchemaPos(strings.Index(s.SchemaSQL, "balance")), Pos{file, 7, 7}},
-		{"block step, second line", step.SQLPos(second), Pos{file, 28, 30}},
-		{"plain query", s.Traffic.Old.Queries[0].SQLPos(7), Pos{file, 21, 21}},
-		{"batch", s.Migration.Steps[1].Batch.SQLPos(0), Pos{file, 33, 14}},
+		{"schema start", s.SchemaPos(0), Pos{File: file, Line: 5, Col: 5}},
+		{"schema line 3", s.SchemaPos(strings.Index(s.SchemaSQL, "balance")), Pos{File: file, Line: 7, Col: 7}},
+		{"block step, second line", step.SQLPos(second), Pos{File: file, Line: 28, Col: 30}},
+		{"plain query", s.Traffic.Old.Queries[0].SQLPos(7), Pos{File: file, Line: 21, Col: 21}},
+		{"batch", s.Migration.Steps[1].Batch.SQLPos(0), Pos{File: file, Line: 33, Col: 14}},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
@@ -199,9 +199,9 @@ func TestSQLPos(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := rename.SchemaPos(strings.Index(rename.SchemaSQL, "CREATE TABLE orders"))
-	eq(t, "schema file position", got, Pos{filepath.Join("testdata", "good", "schema.sql"), 9, 1})
+	eq(t, "schema file position", got, Pos{File: filepath.Join("testdata", "good", "schema.sql"), Line: 9, Col: 1})
 	quoted := rename.Traffic.Old.Queries[0]
-	eq(t, "quoted query, after Validate", quoted.SQLPos(0), Pos{filepath.Join("testdata", "good", "rename.yaml"), 15, 43})
+	eq(t, "quoted query, after Validate", quoted.SQLPos(0), Pos{File: filepath.Join("testdata", "good", "rename.yaml"), Line: 15, Col: 43})
 }
 
 // A Scenario built in Go gets the same checks, without line numbers.

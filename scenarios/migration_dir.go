@@ -9,6 +9,7 @@ import (
 	"github.com/goccy/go-yaml"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/rehearse/rehearse/internal/pgsql"
 	"github.com/rehearse/rehearse/scenarios/migrations"
 )
 
@@ -114,11 +115,7 @@ func migrationsError(err error, name string) error {
 	if !errors.As(err, &me) {
 		return &Error{Problems: []Problem{{File: name, Msg: strings.TrimPrefix(err.Error(), name+": ")}}}
 	}
-	problems := make([]Problem, len(me.Problems))
-	for i, p := range me.Problems {
-		problems[i] = Problem{File: p.Path, Line: p.Line, Msg: p.Msg}
-	}
-	return newError(problems, name)
+	return newError(me.Problems, name)
 }
 
 // fileStep turns a migration file into a step that runs as the tool would
@@ -132,10 +129,10 @@ func fileStep(f migrations.File) (*Step, []Problem) {
 	if f.GoMigration {
 		return st, []Problem{{File: f.Path, Msg: "a goose migration written in Go cannot be rehearsed: only SQL migrations can"}}
 	}
-	tree, err := parseSQL(f.SQL)
+	tree, err := pgsql.Parse(f.SQL)
 	if err != nil {
 		var se *SQLError
-		off := skipSpaceAndComments(f.SQL, 0)
+		off := pgsql.SkipSpaceAndComments(f.SQL, 0)
 		if errors.As(err, &se) && se.Offset >= 0 {
 			off = se.Offset
 		}
@@ -145,7 +142,7 @@ func fileStep(f migrations.File) (*Step, []Problem) {
 		}
 		return st, []Problem{at(off, msg)}
 	}
-	stmts := statements(f.SQL, tree)
+	stmts := pgsql.Statements(f.SQL, tree)
 	var problems []Problem
 	if f.Format == migrations.Goose {
 		problems = append(problems, gooseSplitProblems(f, stmts, at)...)
@@ -173,8 +170,7 @@ func fileTransaction(f migrations.File, tree *pg_query.ParseResult, at func(int,
 		}
 	}
 	offset := func(raw *pg_query.RawStmt) int {
-		start, _ := stmtRange(f.SQL, raw)
-		return skipSpaceAndComments(f.SQL, start)
+		return pgsql.StmtStart(f.SQL, raw)
 	}
 	switch f.Tx {
 	case migrations.NoTransaction:

@@ -3,7 +3,7 @@ package scenarios
 // The SQLPos methods let the schema loader and the migration runner report
 // a server error at the line and column of the file the user edits:
 // split the text with SplitStatements, add the statement's Offset to
-// ByteOffset(stmt.SQL, pgErr.Position), and map the sum. They return a zero
+// pgsql.ByteOffset(stmt.SQL, pgErr.Position), and map the sum. They return a zero
 // Pos for scenarios that were not loaded from YAML.
 
 // SchemaPos maps a byte offset in SchemaSQL to SchemaFile (schema.file, or the

@@ -8,6 +8,8 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/rehearse/rehearse/internal/pgsql"
 )
 
 // Client protocols: how a workload's driver sends statements.
@@ -128,7 +130,7 @@ type paramRef struct {
 // paramRefs returns the $N placeholders of a parse tree by position.
 func paramRefs(tree *pg_query.ParseResult) []paramRef {
 	var refs []paramRef
-	WalkMessages(tree.ProtoReflect(), func(m protoreflect.Message) {
+	pgsql.Walk(tree.ProtoReflect(), func(m protoreflect.Message) {
 		if p, ok := m.Interface().(*pg_query.ParamRef); ok {
 			refs = append(refs, paramRef{offset: int(p.GetLocation()), number: int(p.GetNumber())})
 		}
@@ -141,12 +143,12 @@ func paramRefs(tree *pg_query.ParseResult) []paramRef {
 // $1..$k in ascending order of their original numbers, and returns which
 // original parameter (0-based) each new one stands for.
 func renumberParams(sql string) (string, []int, error) {
-	tree, err := parseSQL(sql)
+	tree, err := pgsql.Parse(sql)
 	if err != nil {
 		return "", nil, err
 	}
 	refs := paramRefs(tree)
-	used := paramNumbers(tree)
+	used := pgsql.ParamNumbers(tree)
 	if len(used) == 0 {
 		return sql, nil, nil
 	}

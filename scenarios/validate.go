@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/rehearse/rehearse/internal/pgsql"
 )
 
 // Limits enforced by validation.
@@ -100,7 +102,7 @@ func (c *checker) addSQLError(p keyPath, src textSource, text string, err error)
 	}
 	off := se.Offset
 	if off < 0 {
-		off = skipSpaceAndComments(text, 0)
+		off = pgsql.SkipSpaceAndComments(text, 0)
 	}
 	c.addAt(src.pos(text, off), p, se.Msg)
 }
@@ -344,7 +346,7 @@ func (c *checker) checkNonNegative(p keyPath, d Duration) {
 
 func (c *checker) checkStepSQL(p keyPath, st *Step, cat *Catalog) {
 	st.src = c.sqlSource(p, st.src)
-	tree, err := parseSQL(st.SQL)
+	tree, err := pgsql.Parse(st.SQL)
 	if err != nil {
 		c.addSQLError(p, st.src, st.SQL, err)
 		return
@@ -361,8 +363,7 @@ func (c *checker) checkStepSQL(p keyPath, st *Step, cat *Catalog) {
 // step runs in by default.
 func (c *checker) checkTransactional(p keyPath, st *Step, tree *pg_query.ParseResult) {
 	for _, raw := range tree.GetStmts() {
-		start, _ := stmtRange(st.SQL, raw)
-		pos := st.src.pos(st.SQL, skipSpaceAndComments(st.SQL, start))
+		pos := st.src.pos(st.SQL, pgsql.StmtStart(st.SQL, raw))
 		if reason := noTransactionReason(raw.GetStmt()); reason != "" {
 			c.addAt(pos, p, reason+" cannot run inside a transaction: set transaction: false on this step")
 		}
@@ -386,7 +387,7 @@ func (c *checker) checkBatch(p keyPath, b *Batch, cat *Catalog) {
 		return
 	}
 	b.src = c.sqlSource(p.key("sql"), b.src)
-	tree, err := parseSQL(b.SQL)
+	tree, err := pgsql.Parse(b.SQL)
 	if err != nil {
 		c.addSQLError(p.key("sql"), b.src, b.SQL, err)
 		return
@@ -394,7 +395,7 @@ func (c *checker) checkBatch(p keyPath, b *Batch, cat *Catalog) {
 	if n := len(tree.GetStmts()); n != 1 {
 		c.addf(p.key("sql"), "must be one statement, got %d", n)
 	}
-	if nums := paramNumbers(tree); !equalInts(nums, []int{1, 2}) {
+	if nums := pgsql.ParamNumbers(tree); !equalInts(nums, []int{1, 2}) {
 		c.addf(p.key("sql"), "must use $1 (first key of the batch) and $2 (end key, exclusive) and no other parameters, got %s", formatParams(nums))
 	}
 }

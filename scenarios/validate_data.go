@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/rehearse/rehearse/internal/pgsql"
 )
 
 func (c *checker) checkData() {
@@ -314,7 +316,7 @@ func (c *checker) checkQuerySQL(p keyPath, q *Query) {
 		return
 	}
 	q.src = c.sqlSource(sp, q.src)
-	tree, err := parseSQL(q.SQL)
+	tree, err := pgsql.Parse(q.SQL)
 	if err != nil {
 		c.addSQLError(sp, q.src, q.SQL, err)
 		return
@@ -322,7 +324,7 @@ func (c *checker) checkQuerySQL(p keyPath, q *Query) {
 	if n := len(tree.GetStmts()); n != 1 {
 		c.addf(sp, "must be one statement, got %d", n)
 	}
-	nums := paramNumbers(tree)
+	nums := pgsql.ParamNumbers(tree)
 	highest := 0
 	if len(nums) > 0 {
 		highest = nums[len(nums)-1]

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/rehearse/rehearse/internal/pgsql"
 )
 
 // DistNames are the distributions of ValueSpec.Dist, which datagen
@@ -128,7 +130,7 @@ func (c *checker) rejectDistParams(p keyPath, v *ValueSpec, dist string) {
 // schemaFills reports whether the baseline schema itself puts rows in a
 // table (INSERT or COPY), so that a ref to it has keys without data.tables.
 func (c *checker) schemaFills(table string) bool {
-	tree, err := parseSQL(c.s.SchemaSQL)
+	tree, err := pgsql.Parse(c.s.SchemaSQL)
 	if err != nil {
 		return false
 	}

@@ -192,7 +192,7 @@ func (c *checker) addMigrationsError(p keyPath, err error, abs, shown string) {
 		return
 	}
 	for _, prob := range me.Problems {
-		c.add(Problem{File: filepath.Join(shown, filepath.Base(prob.Path)), Line: prob.Line, Msg: prob.Msg})
+		c.add(Problem{File: filepath.Join(shown, filepath.Base(prob.File)), Line: prob.Line, Msg: prob.Msg})
 	}
 }
 

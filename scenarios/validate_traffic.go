@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"strings"
+
+	"github.com/rehearse/rehearse/internal/pgsql"
 )
 
 // This file checks how the application talks to the database: workload
@@ -93,7 +95,7 @@ func (c *checker) checkTxStatement(p keyPath, i int, st *TxStatement, names map[
 		return true
 	}
 	st.src = c.sqlSource(sp, st.src)
-	tree, err := parseSQL(st.SQL)
+	tree, err := pgsql.Parse(st.SQL)
 	if err != nil {
 		c.addSQLError(sp, st.src, st.SQL, err)
 		return false
@@ -105,7 +107,7 @@ func (c *checker) checkTxStatement(p keyPath, i int, st *TxStatement, names map[
 	if tree.GetStmts()[0].GetStmt().GetTransactionStmt() != nil {
 		c.addf(sp, "transaction control (BEGIN, COMMIT, ...) is not allowed: the entry already runs its statements in one transaction")
 	}
-	for _, n := range paramNumbers(tree) {
+	for _, n := range pgsql.ParamNumbers(tree) {
 		used[n] = true
 	}
 	return true
@@ -192,7 +194,7 @@ func (c *checker) checkBackgroundSQL(p keyPath, b *Background) {
 		return
 	}
 	b.src = c.sqlSource(p, b.src)
-	tree, err := parseSQL(b.SQL)
+	tree, err := pgsql.Parse(b.SQL)
 	if err != nil {
 		c.addSQLError(p, b.src, b.SQL, err)
 		return
@@ -210,7 +212,7 @@ func (c *checker) checkBackgroundSQL(p keyPath, b *Background) {
 			c.addf(p, "%s cannot run inside a transaction: remove hold", reason)
 		}
 	}
-	if nums := paramNumbers(tree); len(nums) > 0 {
+	if nums := pgsql.ParamNumbers(tree); len(nums) > 0 {
 		c.addf(p, "a background statement has no args: write the values into the SQL instead of %s", formatParams(nums))
 	}
 }

@@ -12,15 +12,15 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rehearse/rehearse/internal/dscache"
 	"github.com/rehearse/rehearse/rehearse"
-	"github.com/rehearse/rehearse/rehearse/cache"
 )
 
 // noCacheEnv set to a non-empty value other than 0 or false does what
 // --no-cache does, for CI jobs and scripts.
 const noCacheEnv = "REHEARSE_NO_CACHE"
 
-// cacheOption turns the dataset cache on (in cache.DefaultDir) unless
+// cacheOption turns the dataset cache on (in dscache.DefaultDir) unless
 // --no-cache or $REHEARSE_NO_CACHE says otherwise.
 func cacheOption(stderr io.Writer, off bool) rehearse.Option {
 	if v := os.Getenv(noCacheEnv); v != "" && v != "0" && v != "false" {
@@ -29,7 +29,7 @@ func cacheOption(stderr io.Writer, off bool) rehearse.Option {
 	if off {
 		return rehearse.WithoutCache()
 	}
-	dir, err := cache.DefaultDir()
+	dir, err := dscache.DefaultDir()
 	if err != nil {
 		fmt.Fprintf(stderr, "warning: %v; rehearsing without the dataset cache\n", err)
 		return rehearse.WithoutCache()
@@ -45,7 +45,7 @@ func newCacheCmd() *cobra.Command {
 directory, after the load) in the dataset cache; a later rehearsal of a
 scenario with the same schema, data spec, seed and PostgreSQL version starts
 on a fresh copy of it instead of generating the data again. --no-cache (or
-$` + noCacheEnv + `=1) skips it. The cache is $` + cache.DirEnv + `, else
+$` + noCacheEnv + `=1) skips it. The cache is $` + dscache.DirEnv + `, else
 $XDG_CACHE_HOME/rehearse, else ~/.cache/rehearse.`,
 		Args: cobra.NoArgs,
 	}
@@ -53,12 +53,12 @@ $XDG_CACHE_HOME/rehearse, else ~/.cache/rehearse.`,
 	return cmd
 }
 
-func openCache() (*cache.Cache, error) {
-	dir, err := cache.DefaultDir()
+func openCache() (*dscache.Cache, error) {
+	dir, err := dscache.DefaultDir()
 	if err != nil {
 		return nil, err
 	}
-	return cache.Open(dir)
+	return dscache.Open(dir)
 }
 
 func newCacheLsCmd() *cobra.Command {
@@ -93,7 +93,7 @@ func cannotRunIf(err error) error {
 	return nil
 }
 
-func printEntries(w io.Writer, dir string, entries []cache.Entry) error {
+func printEntries(w io.Writer, dir string, entries []dscache.Entry) error {
 	if len(entries) == 0 {
 		_, err := fmt.Fprintf(w, "no cached datasets in %s\n", dir)
 		return err
@@ -104,12 +104,12 @@ func printEntries(w io.Writer, dir string, entries []cache.Entry) error {
 	for _, e := range entries {
 		total += e.SizeBytes
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Key[:min(12, len(e.Key))], e.Scenario, groupDigits(e.Rows()),
-			cache.FormatSize(e.SizeBytes), localTime(e.Created), localTime(e.LastUsed), e.ServerVersion)
+			dscache.FormatSize(e.SizeBytes), localTime(e.Created), localTime(e.LastUsed), e.ServerVersion)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "%d datasets, %s in %s\n", len(entries), cache.FormatSize(total), dir)
+	_, err := fmt.Fprintf(w, "%d datasets, %s in %s\n", len(entries), dscache.FormatSize(total), dir)
 	return err
 }
 
@@ -130,12 +130,12 @@ func groupDigits(n int64) string {
 }
 
 type jsonEntry struct {
-	cache.Meta
+	dscache.Meta
 	Dir      string    `json:"dir"`
 	LastUsed time.Time `json:"last_used"`
 }
 
-func printEntriesJSON(w io.Writer, dir string, entries []cache.Entry) error {
+func printEntriesJSON(w io.Writer, dir string, entries []dscache.Entry) error {
 	out := struct {
 		Dir     string      `json:"dir"`
 		Entries []jsonEntry `json:"entries"`
@@ -181,19 +181,19 @@ died while saving left behind is removed too.`,
 	return cmd
 }
 
-func pruneOptions(olderThan, maxSize string, all bool) (cache.PruneOptions, error) {
-	o := cache.PruneOptions{All: all}
+func pruneOptions(olderThan, maxSize string, all bool) (dscache.PruneOptions, error) {
+	o := dscache.PruneOptions{All: all}
 	if olderThan == "" && maxSize == "" && !all {
 		return o, errors.New("cache prune: give --older-than, --max-size or --all")
 	}
 	var err error
 	if olderThan != "" {
-		if o.OlderThan, err = cache.ParseAge(olderThan); err != nil {
+		if o.OlderThan, err = dscache.ParseAge(olderThan); err != nil {
 			return o, fmt.Errorf("--older-than: %w", err)
 		}
 	}
 	if maxSize != "" {
-		if o.MaxSize, err = cache.ParseSize(maxSize); err != nil {
+		if o.MaxSize, err = dscache.ParseSize(maxSize); err != nil {
 			return o, fmt.Errorf("--max-size: %w", err)
 		}
 		if o.MaxSize == 0 {
@@ -203,13 +203,13 @@ func pruneOptions(olderThan, maxSize string, all bool) (cache.PruneOptions, erro
 	return o, nil
 }
 
-func printPruned(w io.Writer, dir string, res cache.Pruned) {
-	size := func(es []cache.Entry) string {
+func printPruned(w io.Writer, dir string, res dscache.Pruned) {
+	size := func(es []dscache.Entry) string {
 		var n int64
 		for _, e := range es {
 			n += e.SizeBytes
 		}
-		return cache.FormatSize(n)
+		return dscache.FormatSize(n)
 	}
 	fmt.Fprintf(w, "removed %d datasets (%s), kept %d (%s) in %s\n", len(res.Removed), size(res.Removed),
 		len(res.Kept)+len(res.InUse), size(append(res.Kept, res.InUse...)), dir)

@@ -11,8 +11,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/rehearse/rehearse/rehearse/cache"
-	"github.com/rehearse/rehearse/rehearse/provider/pgtest"
+	"github.com/rehearse/rehearse/internal/dscache"
+	"github.com/rehearse/rehearse/internal/pgtest"
 )
 
 // TestMain gives the package's tests a throwaway PostgreSQL (for the
@@ -25,7 +25,7 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	os.Setenv(cache.DirEnv, dir)
+	os.Setenv(dscache.DirEnv, dir)
 	os.Setenv(noCacheEnv, "1")
 	code := pgtest.Main(m)
 	os.RemoveAll(dir)
@@ -36,7 +36,7 @@ func TestMain(m *testing.M) {
 // the cache), once more with --no-cache, then lists and prunes the cache.
 func TestCacheCommands(t *testing.T) {
 	dir := t.TempDir()
-	t.Setenv(cache.DirEnv, dir)
+	t.Setenv(dscache.DirEnv, dir)
 	t.Setenv(noCacheEnv, "")
 	cached := func(args ...string) bool {
 		t.Helper()

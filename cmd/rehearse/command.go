@@ -6,7 +6,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/rehearse/rehearse/rehearse/provider"
+	"github.com/rehearse/rehearse/provider"
 )
 
 // commandLine is the command that reproduces a rehearsal of the scenario

@@ -8,10 +8,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rehearse/rehearse/internal/dscache"
+	"github.com/rehearse/rehearse/internal/human"
+	"github.com/rehearse/rehearse/provider"
 	"github.com/rehearse/rehearse/rehearse"
-	"github.com/rehearse/rehearse/rehearse/cache"
-	"github.com/rehearse/rehearse/rehearse/provider"
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/scenarios"
 )
 
@@ -72,10 +73,10 @@ func printLoad(w io.Writer, d result.Data) {
 	var rows int64
 	for _, t := range d.Tables {
 		rows += t.Rows
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", t.Name, groupDigits(t.Rows), cache.FormatSize(t.Bytes),
-			result.FormatMS(float64(t.LoadMS)), rate(t.Rows, t.LoadMS))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", t.Name, groupDigits(t.Rows), dscache.FormatSize(t.Bytes),
+			human.MS(float64(t.LoadMS)), rate(t.Rows, t.LoadMS))
 	}
-	fmt.Fprintf(tw, "total\t%s\t\t%s\t%s\t\n", groupDigits(rows), result.FormatMS(float64(d.LoadMS)), rate(rows, d.LoadMS))
+	fmt.Fprintf(tw, "total\t%s\t\t%s\t%s\t\n", groupDigits(rows), human.MS(float64(d.LoadMS)), rate(rows, d.LoadMS))
 	tw.Flush()
 	fmt.Fprintln(w, "(total: from the first row to the last index, constraint, vacuum and analyze)")
 }

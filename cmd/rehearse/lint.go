@@ -11,9 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/lint"
+	"github.com/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/scenarios"
-	"github.com/rehearse/rehearse/scenarios/lint"
 )
 
 type lintFlags struct {

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rehearse/rehearse/rehearse/provider"
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/provider"
 	"github.com/rehearse/rehearse/reports"
+	"github.com/rehearse/rehearse/result"
 )
 
 // localVersions returns the newest installed major version and one that is

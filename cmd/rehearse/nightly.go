@@ -13,10 +13,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rehearse/rehearse/rehearse"
-	"github.com/rehearse/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/reports"
-	"github.com/rehearse/rehearse/reports/regress"
+	"github.com/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/scenarios"
+	"github.com/rehearse/rehearse/verdict"
 )
 
 // nightlyFlags are the flags of `rehearse run`.
@@ -63,10 +63,10 @@ Exit codes: 0 every scenario passed, 1 one failed, 2 one could not run.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.out, "out", "", "write results, reports and the summary into `DIR` (created if missing)")
 	fl.StringVar(&f.baseline, "baseline", "", "compare with the previous results in `PREV_DIR_OR_JSON`")
-	fl.Float64Var(&f.tolerance, "tolerance", regress.DefaultRatio, "a figure regresses above previous × `RATIO` (and above previous + its floor)")
-	fl.DurationVar(&f.latencyFloor, "floor-latency", regress.DefaultLatencyFloor, "a p99 increase of less than this is never a regression")
-	fl.DurationVar(&f.lockWaitFloor, "floor-lock-wait", regress.DefaultLockWaitFloor, "a max lock wait increase of less than this is never a regression")
-	fl.DurationVar(&f.stepFloor, "floor-step", regress.DefaultStepFloor, "a step duration increase of less than this is never a regression")
+	fl.Float64Var(&f.tolerance, "tolerance", verdict.DefaultRatio, "a figure regresses above previous × `RATIO` (and above previous + its floor)")
+	fl.DurationVar(&f.latencyFloor, "floor-latency", verdict.DefaultLatencyFloor, "a p99 increase of less than this is never a regression")
+	fl.DurationVar(&f.lockWaitFloor, "floor-lock-wait", verdict.DefaultLockWaitFloor, "a max lock wait increase of less than this is never a regression")
+	fl.DurationVar(&f.stepFloor, "floor-step", verdict.DefaultStepFloor, "a step duration increase of less than this is never a regression")
 	_ = cmd.MarkFlagRequired("out")
 	return cmd
 }
@@ -246,12 +246,12 @@ func compareWithBaseline(res *result.Result, prev baseline, f nightlyFlags) stri
 	if prev.result == nil {
 		return prev.note
 	}
-	checks, err := regress.Compare(prev.result, res, regress.WithRatio(f.tolerance), regress.WithLatencyFloor(f.latencyFloor),
-		regress.WithLockWaitFloor(f.lockWaitFloor), regress.WithStepFloor(f.stepFloor))
+	checks, err := verdict.Compare(prev.result, res, verdict.WithRatio(f.tolerance), verdict.WithLatencyFloor(f.latencyFloor),
+		verdict.WithLockWaitFloor(f.lockWaitFloor), verdict.WithStepFloor(f.stepFloor))
 	if err != nil {
 		return fmt.Sprintf("not compared with %s: %v", prev.path, err)
 	}
-	regress.Apply(&res.Verdict, checks)
+	verdict.Apply(&res.Verdict, checks)
 	failed := 0
 	for _, c := range checks {
 		if !c.Pass {

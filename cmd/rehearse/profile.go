@@ -11,7 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rehearse/rehearse/datagen"
-	"github.com/rehearse/rehearse/rehearse/provider"
+	"github.com/rehearse/rehearse/internal/dbconn"
+	"github.com/rehearse/rehearse/provider"
 	"github.com/rehearse/rehearse/scenarios"
 )
 
@@ -88,7 +89,7 @@ func readProfile(cmd *cobra.Command, dsn string, opts []datagen.ProfileOption) (
 	for k, v := range datagen.ProfileRuntimeParams {
 		cfg.RuntimeParams[k] = v
 	}
-	cfg.RuntimeParams["application_name"] = "rehearse/profile"
+	cfg.RuntimeParams["application_name"] = dbconn.Profile
 	cfg.RuntimeParams["default_transaction_read_only"] = "on"
 	cfg.RuntimeParams["statement_timeout"] = "60s"
 	ctx := cmd.Context()

@@ -8,8 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rehearse/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/reports"
+	"github.com/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/verdict"
 )
 
 // renderers are the formats of `rehearse report`, by name.
@@ -52,6 +53,9 @@ or written.`,
 			res, err := reports.ReadJSON(args[0])
 			if err != nil {
 				return cannotRun(err)
+			}
+			if res.Hazards == nil { // written before results carried them
+				res.Hazards = verdict.Hazards(res)
 			}
 			if out == "" || out == "-" {
 				if err := render(cmd.OutOrStdout(), res); err != nil {

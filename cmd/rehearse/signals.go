@@ -9,7 +9,7 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/rehearse/rehearse/rehearse/provider"
+	"github.com/rehearse/rehearse/provider"
 )
 
 // interrupts turns the first Ctrl-C or SIGTERM into a cancelled context, so

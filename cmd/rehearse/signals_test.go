@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rehearse/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/result"
 )
 
 // buildBinary builds the command once per test binary run.

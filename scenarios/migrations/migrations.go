@@ -12,6 +12,8 @@ package migrations
 import (
 	"fmt"
 	"strings"
+
+	"github.com/rehearse/rehearse/internal/problem"
 )
 
 // Format names a migration tool's file layout.
@@ -126,39 +128,11 @@ type LineRange struct{ First, Last int }
 // Contains reports whether line l is in the range.
 func (r LineRange) Contains(l int) bool { return l >= r.First && l <= r.Last }
 
-// Problem is something wrong with a migration file, at a line of it (0 when
-// the problem is about the file as a whole).
-type Problem struct {
-	Path string
-	Line int
-	Msg  string
-}
-
-// String formats the problem as "PATH:LINE: msg".
-func (p Problem) String() string {
-	if p.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", p.Path, p.Line, p.Msg)
-	}
-	return fmt.Sprintf("%s: %s", p.Path, p.Msg)
-}
+// Problem is something wrong with a migration file, at a line of it (Line 0
+// when it is about the file as a whole).
+type Problem = problem.Problem
 
 // Error lists every problem found in a directory, so that all can be fixed at once.
-type Error struct {
-	Problems []Problem
-}
+type Error = problem.Error
 
-// Error prints one line per problem.
-func (e *Error) Error() string {
-	lines := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		lines[i] = p.String()
-	}
-	return strings.Join(lines, "\n")
-}
-
-func errorOf(problems []Problem) error {
-	if len(problems) == 0 {
-		return nil
-	}
-	return &Error{Problems: problems}
-}
+func errorOf(problems []Problem) error { return problem.New(problems, "") }

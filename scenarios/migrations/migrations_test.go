@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rehearse/rehearse/scenarios"
+	"github.com/rehearse/rehearse/internal/pgsql"
 	"github.com/rehearse/rehearse/scenarios/migrations"
 )
 
@@ -95,7 +95,7 @@ func checkFile(t *testing.T, f migrations.File, w want) {
 	if !strings.HasPrefix(filepath.Base(f.Path), f.Name) {
 		t.Errorf("path %s does not name %s", f.Path, f.Name)
 	}
-	stmts, err := scenarios.SplitStatements(f.SQL)
+	stmts, err := pgsql.Split(f.SQL)
 	if err != nil {
 		t.Errorf("%s: %v", f.Name, err)
 	}
@@ -133,7 +133,7 @@ func TestStatementsStayWhole(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			stmts, err := scenarios.SplitStatements(f.SQL)
+			stmts, err := pgsql.Split(f.SQL)
 			if err != nil {
 				t.Fatal(err)
 			}

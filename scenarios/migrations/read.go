@@ -202,7 +202,7 @@ type reader struct {
 func (r *reader) path(name string) string { return filepath.Join(r.dir, name) }
 
 func (r *reader) addf(name string, line int, format string, args ...any) {
-	r.problems = append(r.problems, Problem{Path: r.path(name), Line: line, Msg: fmt.Sprintf(format, args...)})
+	r.problems = append(r.problems, Problem{File: r.path(name), Line: line, Msg: fmt.Sprintf(format, args...)})
 }
 
 func (r *reader) file(format Format, name string) {
@@ -367,7 +367,7 @@ func (r *reader) checkVersions() {
 	for _, f := range r.out.Files {
 		key := versionKey(f.Version)
 		if prev, dup := byVersion[key]; dup {
-			r.problems = append(r.problems, Problem{Path: f.Path,
+			r.problems = append(r.problems, Problem{File: f.Path,
 				Msg: fmt.Sprintf("version %s is also the version of %s: each migration needs its own", f.Version, prev)})
 			continue
 		}

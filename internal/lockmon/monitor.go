@@ -1,0 +1,544 @@
+package lockmon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/rehearse/rehearse/internal/dbconn"
+	"github.com/rehearse/rehearse/internal/pglock"
+	"github.com/rehearse/rehearse/result"
+)
+
+// DefaultInterval is how often the monitor samples when not told otherwise.
+const DefaultInterval = 10 * time.Millisecond
+
+// maxEvents bounds the events kept in a report; counts and maxima stay exact.
+const maxEvents = 10000
+
+// Classifier maps a waiting session's application_name and query text to a
+// workload ("old", "new", "migration", ...) and a query name.
+type Classifier func(app, query string) (workload, name string)
+
+type options struct {
+	interval time.Duration
+	epoch    time.Time
+	phase    func() string
+	classify Classifier
+}
+
+// Option configures a Monitor.
+type Option func(*options)
+
+// WithInterval sets the sampling interval (default DefaultInterval).
+func WithInterval(d time.Duration) Option { return func(o *options) { o.interval = d } }
+
+// WithEpoch sets the time that event start_ms values are relative to.
+func WithEpoch(t time.Time) Option { return func(o *options) { o.epoch = t } }
+
+// WithPhase tells the monitor the current phase name, read at each sample.
+func WithPhase(phase func() string) Option { return func(o *options) { o.phase = phase } }
+
+// WithClassifier names the workload and query of a waiting session.
+func WithClassifier(c Classifier) Option { return func(o *options) { o.classify = c } }
+
+// Monitor samples lock state on its own connection until Stop.
+type Monitor struct {
+	conn   *pgx.Conn
+	opts   options
+	query  string
+	offset time.Duration // server clock minus local clock
+
+	open   map[waitKey]*openWait
+	events []result.LockEvent
+	held   map[string]map[string]*heldLock // phase → relation → lock
+	stats  sampleStats
+	err    error
+
+	cancel   context.CancelFunc
+	done     chan struct{}
+	stopOnce sync.Once
+
+	syncMu  sync.Mutex
+	pending []chan struct{} // Sync callers waiting for the next sample to begin
+
+	// oldestTrafficWait is the start (unix nanoseconds) of the oldest traffic
+	// wait open at the last sample, 0 when none: read by OpenTrafficWait.
+	oldestTrafficWait atomic.Int64
+}
+
+type waitKey struct {
+	pid      int32
+	locktype string
+	relation string
+	mode     string
+	since    time.Time // waitstart, or query_start where the server has no waitstart
+}
+
+type openWait struct {
+	event      result.LockEvent
+	start      time.Time
+	lastSeen   time.Time
+	linkStarts []time.Time // wait start of each chain link; zero for the head
+}
+
+func (w *openWait) addLink(link result.ChainLink, waitStart time.Time) {
+	w.event.Chain = append(w.event.Chain, link)
+	w.linkStarts = append(w.linkStarts, waitStart)
+}
+
+type heldLock struct {
+	mode        string
+	first, last time.Time
+}
+
+type sampleStats struct {
+	count      int64
+	total, max time.Duration
+}
+
+// Start connects and begins sampling. The connection's application_name is
+// rehearse/monitor.
+func Start(ctx context.Context, dsn string, opts ...Option) (*Monitor, error) {
+	o := options{interval: DefaultInterval, epoch: time.Now(), phase: func() string { return "" },
+		classify: func(app, q string) (string, string) { return app, q }}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	conn, err := dbconn.Connect(ctx, dsn, dbconn.Monitor)
+	if err != nil {
+		return nil, fmt.Errorf("lock monitor: %w", err)
+	}
+	m := &Monitor{conn: conn, opts: o, open: map[waitKey]*openWait{}, held: map[string]map[string]*heldLock{}, done: make(chan struct{})}
+	if err := m.prepare(ctx); err != nil {
+		conn.Close(ctx)
+		return nil, err
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	m.cancel = cancel
+	go m.loop(runCtx)
+	return m, nil
+}
+
+// prepare picks the sampling query for the server version (pg_locks.waitstart
+// exists from PostgreSQL 14) and measures the server's clock offset.
+func (m *Monitor) prepare(ctx context.Context) error {
+	var versionNum int
+	var serverNow time.Time
+	before := time.Now()
+	err := m.conn.QueryRow(ctx, "SELECT current_setting('server_version_num')::int, clock_timestamp()").Scan(&versionNum, &serverNow)
+	after := time.Now()
+	if err != nil {
+		return fmt.Errorf("lock monitor: read server version: %w", err)
+	}
+	m.offset = serverNow.Sub(before.Add(after.Sub(before) / 2))
+	waitstart := "NULL::timestamptz"
+	if versionNum >= 140000 {
+		waitstart = "l.waitstart"
+	}
+	m.query = fmt.Sprintf(sampleSQL, waitstart)
+	return nil
+}
+
+// sampleSQL returns waiting locks of every session in this database, and the
+// granted locks of the migration session on user relations: OIDs from 16384
+// (FirstNormalObjectId) leave out the system catalogs; TOAST tables are
+// locked with their table, and relations that no longer exist were transient.
+const sampleSQL = `
+SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.query, ''), l.locktype,
+       coalesce(l.relation::regclass::text, ''), l.mode, l.granted, %s, a.query_start,
+       CASE WHEN l.granted THEN '{}'::int[] ELSE pg_blocking_pids(a.pid) END
+FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+LEFT JOIN pg_class c ON c.oid = l.relation
+LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE a.pid <> pg_backend_pid()
+  AND (l.database IS NULL OR l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))
+  AND (NOT l.granted OR (a.application_name = $1 AND l.locktype = 'relation' AND l.relation >= 16384
+                         AND c.oid IS NOT NULL AND n.nspname <> 'pg_toast'))`
+
+type lockRow struct {
+	pid       int32
+	app       string
+	query     string
+	locktype  string
+	relation  string
+	mode      string
+	granted   bool
+	waitstart pgtype.Timestamptz
+	queryAt   pgtype.Timestamptz
+	blockers  []int32
+}
+
+func (m *Monitor) loop(ctx context.Context) {
+	defer close(m.done)
+	start := time.Now()
+	for n := int64(1); ; n++ {
+		if err := m.sample(ctx); err != nil {
+			if ctx.Err() == nil {
+				m.err = fmt.Errorf("lock monitor: %w", err)
+			}
+			return
+		}
+		// Pace from the clock so a slow sample does not shift later ones.
+		wait := time.Until(start.Add(time.Duration(n) * m.opts.interval))
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(max(wait, 0)):
+		}
+	}
+}
+
+func (m *Monitor) sample(ctx context.Context) error {
+	m.syncMu.Lock()
+	waiters := m.pending
+	m.pending = nil
+	m.syncMu.Unlock()
+	defer func() {
+		for _, w := range waiters {
+			close(w)
+		}
+	}()
+	began := time.Now()
+	rows, err := m.readLocks(ctx)
+	if err != nil {
+		return err
+	}
+	blockers, err := m.readBlockers(ctx, rows)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	m.stats.add(now.Sub(began))
+	m.record(rows, blockers, now)
+	return nil
+}
+
+func (m *Monitor) readLocks(ctx context.Context) ([]lockRow, error) {
+	rows, err := m.conn.Query(ctx, m.query, dbconn.Migration)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (lockRow, error) {
+		var l lockRow
+		err := r.Scan(&l.pid, &l.app, &l.query, &l.locktype, &l.relation, &l.mode, &l.granted, &l.waitstart, &l.queryAt, &l.blockers)
+		return l, err
+	})
+}
+
+// session is a blocking backend: what it runs and the locks it holds.
+type session struct {
+	app, query string
+	held       map[string]string // relation (or locktype) → strongest granted mode
+}
+
+// readBlockers fetches application_name, query and granted locks of every
+// blocking session.
+func (m *Monitor) readBlockers(ctx context.Context, rows []lockRow) (map[int32]*session, error) {
+	var pids []int32
+	for _, r := range rows {
+		pids = append(pids, r.blockers...)
+	}
+	sessions := map[int32]*session{}
+	if len(pids) == 0 {
+		return sessions, nil
+	}
+	res, err := m.conn.Query(ctx, `SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.query, ''),
+       coalesce(l.relation::regclass::text, l.locktype, ''), coalesce(l.mode, '')
+FROM pg_stat_activity a LEFT JOIN pg_locks l ON l.pid = a.pid AND l.granted
+WHERE a.pid = ANY($1)`, pids)
+	if err != nil {
+		return nil, err
+	}
+	var pid int32
+	var app, query, relation, mode string
+	_, err = pgx.ForEachRow(res, []any{&pid, &app, &query, &relation, &mode}, func() error {
+		s := sessions[pid]
+		if s == nil {
+			s = &session{app: app, query: query, held: map[string]string{}}
+			sessions[pid] = s
+		}
+		if pglock.Stronger(mode, s.held[relation]) {
+			s.held[relation] = mode
+		}
+		return nil
+	})
+	return sessions, err
+}
+
+func (m *Monitor) record(rows []lockRow, blockers map[int32]*session, now time.Time) {
+	phase := m.opts.phase()
+	waiting := map[int32]lockRow{}
+	for _, r := range rows {
+		if !r.granted {
+			waiting[r.pid] = r
+		}
+	}
+	seen := map[waitKey]bool{}
+	for _, r := range rows {
+		if r.granted {
+			m.recordHeld(phase, r, now)
+			continue
+		}
+		key := m.keyOf(r)
+		seen[key] = true
+		if w, ok := m.open[key]; ok {
+			w.lastSeen = now
+			continue
+		}
+		m.open[key] = m.newWait(r, key, waiting, blockers, phase, now)
+	}
+	var oldest int64
+	for key, w := range m.open {
+		if !seen[key] {
+			m.close(key, w, w.lastSeen.Add(now.Sub(w.lastSeen)/2))
+			continue
+		}
+		if start := w.start.UnixNano(); IsTraffic(w.event.Workload) && (oldest == 0 || start < oldest) {
+			oldest = start
+		}
+	}
+	m.oldestTrafficWait.Store(oldest)
+}
+
+// OpenTrafficWait is how long the longest lock wait of a traffic query that
+// was still going on at the last sample has lasted so far; 0 when none.
+// Safe for concurrent use.
+func (m *Monitor) OpenTrafficWait() time.Duration {
+	oldest := m.oldestTrafficWait.Load()
+	if oldest == 0 {
+		return 0
+	}
+	return time.Since(time.Unix(0, oldest))
+}
+
+func (m *Monitor) keyOf(r lockRow) waitKey {
+	since := r.queryAt.Time
+	if r.waitstart.Valid {
+		since = r.waitstart.Time
+	}
+	return waitKey{pid: r.pid, locktype: r.locktype, relation: r.relation, mode: r.mode, since: since}
+}
+
+func (m *Monitor) newWait(r lockRow, key waitKey, waiting map[int32]lockRow, blockers map[int32]*session, phase string, now time.Time) *openWait {
+	start := m.waitStart(r, now)
+	workload, name := m.opts.classify(r.app, r.query)
+	relation := relationOf(r)
+	w := &openWait{start: start, lastSeen: now, event: result.LockEvent{Workload: workload, Query: name,
+		Relation: relation, Mode: r.mode, Phase: phase, StartMS: start.Sub(m.opts.epoch).Milliseconds()}}
+	w.addLink(m.link(r.app, r.query, r.mode, true), start)
+	for _, pid := range chainOf(r.pid, waiting) {
+		if link, ok := waiting[pid]; ok {
+			w.addLink(m.link(link.app, link.query, link.mode, true), m.waitStart(link, now))
+			continue
+		}
+		head := blockers[pid]
+		if head == nil {
+			head = &session{}
+		}
+		w.addLink(m.link(head.app, head.query, head.held[relation], false), time.Time{})
+		w.event.BlockedBy, w.event.BlockedByApp, w.event.BlockedByMode = truncate(head.query, 300), head.app, head.held[relation]
+	}
+	w.event.Depth = len(w.event.Chain) - 1
+	return w
+}
+
+// waitStart is when a wait began: pg_locks.waitstart where the server has
+// it, else within the interval before the sample that first saw it.
+func (m *Monitor) waitStart(r lockRow, now time.Time) time.Time {
+	if r.waitstart.Valid {
+		return r.waitstart.Time.Add(-m.offset)
+	}
+	return now.Add(-m.opts.interval / 2)
+}
+
+func (m *Monitor) link(app, query, mode string, isWaiting bool) result.ChainLink {
+	workload, name := m.opts.classify(app, query)
+	return result.ChainLink{Workload: workload, Query: name, Mode: mode, Waiting: isWaiting}
+}
+
+func relationOf(r lockRow) string {
+	if r.relation == "" {
+		return r.locktype
+	}
+	return r.relation
+}
+
+// chainOf follows the first blocker of each waiting session from pid until
+// it reaches one that is not itself waiting, the head of the chain; it
+// returns the sessions after pid, the head last.
+func chainOf(pid int32, waiting map[int32]lockRow) []int32 {
+	var chain []int32
+	visited := map[int32]bool{pid: true}
+	for cur := pid; ; {
+		blockers := waiting[cur].blockers
+		if len(blockers) == 0 || visited[blockers[0]] {
+			return chain
+		}
+		cur = blockers[0]
+		visited[cur] = true
+		chain = append(chain, cur)
+		if _, isWaiting := waiting[cur]; !isWaiting {
+			return chain
+		}
+	}
+}
+
+func (m *Monitor) close(key waitKey, w *openWait, end time.Time) {
+	delete(m.open, key)
+	w.event.WaitMS = ms(end.Sub(w.start))
+	for i, since := range w.linkStarts {
+		if !since.IsZero() {
+			w.event.Chain[i].WaitedMS = ms(end.Sub(since))
+		}
+	}
+	m.events = append(m.events, w.event)
+}
+
+func (m *Monitor) recordHeld(phase string, r lockRow, now time.Time) {
+	byRel := m.held[phase]
+	if byRel == nil {
+		byRel = map[string]*heldLock{}
+		m.held[phase] = byRel
+	}
+	h := byRel[r.relation]
+	if h == nil {
+		byRel[r.relation] = &heldLock{mode: r.mode, first: now, last: now}
+		return
+	}
+	if pglock.Stronger(r.mode, h.mode) {
+		h.mode = r.mode
+	}
+	h.last = now
+}
+
+func (s *sampleStats) add(d time.Duration) {
+	s.count++
+	s.total += d
+	s.max = max(s.max, d)
+}
+
+// Done is closed when sampling ends: after Stop, or when sampling failed
+// (Err then says why, for example that the server is gone).
+func (m *Monitor) Done() <-chan struct{} { return m.done }
+
+// Err is why sampling stopped early; nil while running and after a normal Stop.
+// Read it after Done is closed.
+func (m *Monitor) Err() error {
+	select {
+	case <-m.done:
+		return m.err
+	default:
+		return nil
+	}
+}
+
+// Sync returns once a sample that began after the call has been recorded, so
+// that a caller knows the monitor has seen the state it just produced.
+func (m *Monitor) Sync(ctx context.Context) error {
+	ch := make(chan struct{})
+	m.syncMu.Lock()
+	m.pending = append(m.pending, ch)
+	m.syncMu.Unlock()
+	select {
+	case <-ch:
+		return nil
+	case <-m.done:
+		return errors.New("lock monitor stopped")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Report is what the monitor saw between Start and Stop.
+type Report struct {
+	// Waits holds every wait event; Count, TotalMS and MaxMS are over the
+	// traffic workloads ("old" and "new") only.
+	Waits result.LockWaits
+	// Held lists, per phase, the strongest lock the migration session was
+	// seen holding on each relation, with the time between first and last sighting.
+	Held map[string][]result.StepLock
+	// Err is set when sampling stopped early (for example the server died).
+	Err error
+}
+
+// Stop ends sampling, closes the connection and returns the report. Waits
+// still open are closed at the time of Stop.
+func (m *Monitor) Stop(ctx context.Context) Report {
+	m.stopOnce.Do(func() {
+		m.cancel()
+		<-m.done
+		m.conn.Close(ctx)
+		now := time.Now()
+		for key, w := range m.open {
+			m.close(key, w, now)
+		}
+	})
+	return m.report()
+}
+
+func (m *Monitor) report() Report {
+	sort.SliceStable(m.events, func(i, j int) bool { return m.events[i].StartMS < m.events[j].StartMS })
+	waits := summarise(m.events)
+	waits.Monitor = &result.MonitorStats{IntervalMS: ms(m.opts.interval), Samples: m.stats.count, MaxSampleMS: ms(m.stats.max)}
+	if m.stats.count > 0 {
+		waits.Monitor.MeanSampleMS = ms(m.stats.total / time.Duration(m.stats.count))
+	}
+	held := map[string][]result.StepLock{}
+	for phase, byRel := range m.held {
+		for rel, h := range byRel {
+			held[phase] = append(held[phase], result.StepLock{Relation: rel, Mode: h.mode, HeldMS: ms(h.last.Sub(h.first))})
+		}
+		sort.Slice(held[phase], func(i, j int) bool { return held[phase][i].Relation < held[phase][j].Relation })
+	}
+	return Report{Waits: waits, Held: held, Err: m.err}
+}
+
+// IsTraffic reports whether a wait event's workload is application traffic.
+func IsTraffic(workload string) bool { return workload == "old" || workload == "new" }
+
+func summarise(events []result.LockEvent) result.LockWaits {
+	var w result.LockWaits
+	for _, e := range events {
+		if !IsTraffic(e.Workload) {
+			continue
+		}
+		w.Count++
+		w.TotalMS += e.WaitMS
+		w.MaxMS = max(w.MaxMS, e.WaitMS)
+	}
+	w.Events = events
+	if len(events) > maxEvents {
+		w.Events = longest(events, maxEvents)
+		w.EventsOmitted = len(events) - maxEvents
+	}
+	if w.Events == nil {
+		w.Events = []result.LockEvent{}
+	}
+	return w
+}
+
+// longest keeps the n longest waits, in start order.
+func longest(events []result.LockEvent, n int) []result.LockEvent {
+	kept := append([]result.LockEvent(nil), events...)
+	sort.SliceStable(kept, func(i, j int) bool { return kept[i].WaitMS > kept[j].WaitMS })
+	kept = kept[:n]
+	sort.SliceStable(kept, func(i, j int) bool { return kept[i].StartMS < kept[j].StartMS })
+	return kept
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

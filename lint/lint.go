@@ -1,0 +1,225 @@
+// Package lint checks migration steps for the well-known hazards of schema
+// changes on a busy PostgreSQL database: locks that block traffic for as
+// long as a table scan or rewrite takes, changes that break the code still
+// running, and statements that queue every query behind them while they wait
+// for a lock. It reads the statements with PostgreSQL's parser and never
+// talks to a database; a rehearsal then measures what each hazard costs.
+//
+// Everything here is pure and safe for concurrent use.
+package lint
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/rehearse/rehearse/result"
+	"github.com/rehearse/rehearse/scenarios"
+)
+
+// Severity ranks findings.
+type Severity int
+
+// Severities, least severe first.
+const (
+	// Info: worth knowing; may be a hazard depending on what the database knows.
+	Info Severity = iota
+	// Warning: a hazard under load, depending on timing and table size.
+	Warning
+	// Error: blocks traffic for a time that grows with the table, or breaks
+	// running code.
+	Error
+)
+
+var severityNames = []string{"info", "warning", "error"}
+
+// String returns "info", "warning" or "error".
+func (s Severity) String() string {
+	if s < Info || s > Error {
+		return fmt.Sprintf("severity(%d)", int(s))
+	}
+	return severityNames[s]
+}
+
+// ParseSeverity reads "info", "warning" or "error".
+func ParseSeverity(s string) (Severity, error) {
+	for i, name := range severityNames {
+		if strings.EqualFold(s, name) {
+			return Severity(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown severity %q: use info, warning or error", s)
+}
+
+// MarshalText writes the severity's name.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Rule identifiers, as they appear in findings.
+const (
+	RuleIndexNotConcurrent = "index-not-concurrent"
+	RuleAlterColumnType    = "alter-column-type"
+	RuleSetNotNull         = "set-not-null"
+	RuleConstraintNotValid = "constraint-not-valid"
+	RuleVolatileDefault    = "add-column-volatile-default"
+	RuleRequiredColumn     = "add-column-required"
+	RuleRenameInUse        = "rename-in-use"
+	RuleDropInUse          = "drop-in-use"
+	RuleUniqueConstraint   = "unique-constraint"
+	RuleMissingLockTimeout = "missing-lock-timeout"
+	RuleStrongLockHeld     = "strong-lock-held"
+)
+
+// Rule describes one check.
+type Rule struct {
+	ID string
+	// Severity is the rule's usual severity; a finding may be lower when
+	// the linter cannot be sure (an unknown function in a default).
+	Severity Severity
+	// Summary says in one line what the rule catches.
+	Summary string
+}
+
+// Rules lists every rule, in the order of the documentation.
+func Rules() []Rule {
+	return []Rule{
+		{RuleIndexNotConcurrent, Error, "CREATE INDEX or REINDEX without CONCURRENTLY blocks writes for the whole build"},
+		{RuleAlterColumnType, Error, "ALTER COLUMN ... TYPE rewrites the table under ACCESS EXCLUSIVE (unless the change is binary compatible)"},
+		{RuleSetNotNull, Error, "SET NOT NULL scans the table under ACCESS EXCLUSIVE unless a validated CHECK (col IS NOT NULL) exists"},
+		{RuleConstraintNotValid, Error, "ADD CONSTRAINT FOREIGN KEY / CHECK without NOT VALID scans the table while blocking writes"},
+		{RuleVolatileDefault, Error, "ADD COLUMN with a volatile default (or serial, identity, stored generated) rewrites the table under ACCESS EXCLUSIVE"},
+		{RuleRequiredColumn, Error, "ADD COLUMN ... NOT NULL without a default fails on a table that has rows"},
+		{RuleRenameInUse, Error, "renaming a table or column breaks the code that still uses the old name"},
+		{RuleDropInUse, Error, "dropping a table or column that running code still uses breaks it"},
+		{RuleUniqueConstraint, Error, "ADD CONSTRAINT UNIQUE / PRIMARY KEY builds its index under ACCESS EXCLUSIVE"},
+		{RuleMissingLockTimeout, Warning, "a step takes a strong lock without lock_timeout: while it waits, every query on the table queues behind it"},
+		{RuleStrongLockHeld, Warning, "a transaction holding a strong lock goes on to slow work or to lock another table"},
+	}
+}
+
+// Finding is one hazard in one statement.
+type Finding struct {
+	Rule     string
+	Severity Severity
+	// Step is the step the statement belongs to.
+	Step string
+	// Statement is the statement as the migration runner executes it: the
+	// same text as result.StatementTrace.SQL.
+	Statement string
+	// File, Line and Column locate the statement's start in the file the
+	// user edits (the scenario or a migration file).
+	File         string
+	Line, Column int
+	// Relation is the table (or index) the hazard is about.
+	Relation string
+	// Lock is the lock mode the statement is predicted to take on Relation,
+	// as pg_locks names it ("AccessExclusiveLock"); "" when it takes none of note.
+	Lock string
+	// Message says what the statement does and why it hurts.
+	Message string
+	// Safe is the safe way to get the same result.
+	Safe string
+}
+
+// String formats the finding as one line that editors and CI annotations
+// understand: "FILE:LINE: RULE: severity: message Instead: safe".
+func (f Finding) String() string {
+	loc := f.File
+	if loc == "" {
+		loc = f.Step
+	}
+	if f.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", loc, f.Line)
+	}
+	msg := fmt.Sprintf("%s: %s: %s: %s", loc, f.Rule, f.Severity, f.Message)
+	if f.Safe != "" {
+		msg += " Instead: " + f.Safe
+	}
+	return msg
+}
+
+// Result converts the finding for a rehearsal result.
+func (f Finding) Result() result.LintFinding {
+	return result.LintFinding{Rule: f.Rule, Severity: f.Severity.String(), Step: f.Step, Statement: f.Statement,
+		File: f.File, Line: f.Line, Column: f.Column, Relation: f.Relation, Lock: f.Lock, Message: f.Message, Safe: f.Safe}
+}
+
+// Results converts findings for a rehearsal result; never nil.
+func Results(findings []Finding) []result.LintFinding {
+	out := make([]result.LintFinding, len(findings))
+	for i, f := range findings {
+		out[i] = f.Result()
+	}
+	return out
+}
+
+// Query is a statement of the application code, for the rules about
+// renamed and dropped tables and columns.
+type Query struct {
+	// Workload and Name identify the query in messages ("old", "get_user").
+	Workload, Name string
+	SQL            string
+	// StopAfter names the step after which the query's workload stops; ""
+	// when it runs to the end. A query whose workload has stopped before a
+	// step is not broken by it.
+	StopAfter string
+}
+
+// Option configures Steps.
+type Option func(*options)
+
+type options struct {
+	schema      string
+	queries     []Query
+	haveQueries bool
+}
+
+// WithSchema gives the baseline schema the steps run on: column types (for
+// ALTER COLUMN TYPE), columns already NOT NULL and validated CHECK
+// constraints (for SET NOT NULL).
+func WithSchema(sql string) Option { return func(o *options) { o.schema = sql } }
+
+// WithQueries gives the application's queries. Without it, a rename is
+// reported as a warning (it breaks whatever still uses the old name) and a
+// drop is not reported; with it, both are errors exactly when a query that
+// is still running uses the name.
+func WithQueries(qs ...Query) Option {
+	return func(o *options) { o.queries, o.haveQueries = append(o.queries, qs...), true }
+}
+
+// Scenario lints the migration steps of a loaded scenario against its
+// baseline schema and its workloads' queries. The orchestrator puts the
+// findings into the result (see Results), where each is shown beside what
+// was measured for the same step and statement.
+func Scenario(sc *scenarios.Scenario) []Finding {
+	var qs []Query
+	for _, w := range sc.Traffic.Workloads() {
+		for _, q := range w.Queries {
+			if q == nil {
+				continue
+			}
+			stmts, err := q.Statements()
+			if err != nil {
+				continue // validation reports SQL that does not parse
+			}
+			for _, s := range stmts {
+				qs = append(qs, Query{Workload: w.Name, Name: s.Name, SQL: s.SQL, StopAfter: w.StopAfter})
+			}
+		}
+	}
+	return Steps(sc.Migration.Steps, WithSchema(sc.SchemaSQL), WithQueries(qs...))
+}
+
+// Steps lints steps in the order they run. Statements that do not parse
+// are skipped: loading a scenario reports them.
+func Steps(steps []*scenarios.Step, opts ...Option) []Finding {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	l := newLinter(steps, o)
+	for i, st := range steps {
+		if st != nil {
+			l.step(i, st)
+		}
+	}
+	return l.findings
+}
