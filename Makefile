@@ -20,7 +20,7 @@ test: test-image
 # installed server binaries: no registry needed. Skipped (and so are those
 # tests, outside CI) where no Docker engine answers.
 test-image:
-	@if timeout 10 docker info >/dev/null 2>&1; then bash rehearse/provider/testimage/build.sh; \
+	@if timeout 10 docker info >/dev/null 2>&1; then bash internal/testimage/build.sh; \
 	else echo "test-image: no Docker engine answers; skipping (container tests skip too, except in CI)"; fi
 
 bench:

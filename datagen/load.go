@@ -14,7 +14,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/rehearse/rehearse/internal/dbconn"
-	"github.com/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/scenarios"
 )
 
@@ -67,6 +66,25 @@ func WithProgress(w io.Writer, tty bool) Option {
 	return func(o *options) { o.progress, o.tty = w, tty }
 }
 
+// Loaded is what Load put into the database.
+type Loaded struct {
+	// Tables lists every table of the data spec, in load order.
+	Tables []TableStats
+	// LoadMS is the wall time of the whole load, in milliseconds, indexes,
+	// constraints, VACUUM and ANALYZE included.
+	LoadMS int64
+}
+
+// TableStats is one loaded table.
+type TableStats struct {
+	Name string
+	Rows int64
+	// Bytes is the table's size with its indexes and TOAST, after the load.
+	Bytes int64
+	// LoadMS is how long its rows took to generate and COPY, in milliseconds.
+	LoadMS int64
+}
+
 // Load fills the tables of data over parallel connections to dsn and leaves
 // them ready for a rehearsal: indexes built, constraints validated, tables
 // vacuumed and analysed as data.Vacuum and data.Analyze say.
@@ -95,13 +113,13 @@ func WithProgress(w io.Writer, tty bool) Option {
 // meant to be thrown away). After another failure Load re-creates them as
 // far as it can. Load keeps no state between calls; calls for different
 // databases may run at the same time.
-func Load(ctx context.Context, dsn string, data scenarios.Data, order []string, opts ...Option) (result.Data, error) {
+func Load(ctx context.Context, dsn string, data scenarios.Data, order []string, opts ...Option) (Loaded, error) {
 	o := options{conns: min(4, 2*runtime.GOMAXPROCS(0))}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	start := time.Now()
-	var out result.Data
+	var out Loaded
 	if err := ctx.Err(); err != nil {
 		return out, fmt.Errorf("load data: %w", err)
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/rehearse/rehearse/internal/pgtest"
-	"github.com/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/scenarios"
 )
 
@@ -79,7 +78,7 @@ func queryText(t *testing.T, dsn, sql string) string {
 	return s
 }
 
-func mustLoad(t *testing.T, dsn string, data scenarios.Data, order []string, opts ...Option) result.Data {
+func mustLoad(t *testing.T, dsn string, data scenarios.Data, order []string, opts ...Option) Loaded {
 	t.Helper()
 	res, err := Load(context.Background(), dsn, data, order, opts...)
 	if err != nil {

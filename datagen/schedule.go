@@ -10,7 +10,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/scenarios"
 )
 
@@ -475,19 +474,19 @@ func (l *loader) vacuumMode() string {
 }
 
 // results lists every planned table with what was loaded into it.
-func (l *loader) results() []result.TableLoad {
+func (l *loader) results() []TableStats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	out := make([]result.TableLoad, 0, len(l.plans))
+	out := make([]TableStats, 0, len(l.plans))
 	for _, p := range l.plans {
 		ts := l.tables[p]
-		out = append(out, result.TableLoad{Name: p.name, Rows: ts.rows, LoadMS: ts.loadMS})
+		out = append(out, TableStats{Name: p.name, Rows: ts.rows, LoadMS: ts.loadMS})
 	}
 	return out
 }
 
 // measure reads the size of each loaded table with its indexes.
-func (l *loader) measure(ctx context.Context, tables []result.TableLoad) error {
+func (l *loader) measure(ctx context.Context, tables []TableStats) error {
 	conn := l.conns[0]
 	for i, p := range l.plans {
 		if err := conn.QueryRow(ctx, "SELECT pg_total_relation_size($1)", p.t.oid).Scan(&tables[i].Bytes); err != nil {

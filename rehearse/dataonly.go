@@ -53,9 +53,9 @@ func LoadData(ctx context.Context, sc *scenarios.Scenario, target provider.DSN, 
 	}
 	loaded, err := datagen.Load(ctx, target.URL, data, order, datagen.WithProgress(o.progress, o.tty))
 	if err != nil {
-		return loaded, fmt.Errorf("load data: %w", err)
+		return dataResult(loaded), fmt.Errorf("load data: %w", err)
 	}
-	return loaded, nil
+	return dataResult(loaded), nil
 }
 
 // refuseInUse says why a database looks in use: other client sessions, or

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/rehearse/rehearse/datagen"
 	"github.com/rehearse/rehearse/internal/dbconn"
 	"github.com/rehearse/rehearse/internal/dscache"
+	"github.com/rehearse/rehearse/internal/human"
 	"github.com/rehearse/rehearse/provider"
 	"github.com/rehearse/rehearse/result"
 )
@@ -59,9 +59,9 @@ func (r *rehearsal) startServer(ctx context.Context, cfg provider.Config) (*prov
 	}
 	d.entry = &e.Meta
 	tables := append([]result.TableLoad{}, e.Tables...)
-	r.res.Data = result.Data{Tables: tables, Cached: true, LoadMS: time.Since(began).Milliseconds(), CacheKey: d.key}
+	r.data = result.Data{Tables: tables, Cached: true, LoadMS: time.Since(began).Milliseconds(), CacheKey: d.key}
 	r.logf("dataset cache: started on a copy of the dataset saved %s (%s rows in %d tables, %s; key %s) in %s\n",
-		e.Created.Local().Format("2006-01-02 15:04"), groupDigits(e.Rows()), len(e.Tables), dscache.FormatSize(e.SizeBytes),
+		e.Created.Local().Format("2006-01-02 15:04"), human.Count(e.Rows()), len(e.Tables), human.Bytes(e.SizeBytes),
 		shortKey(d.key), time.Since(began).Round(time.Millisecond))
 	return inst, nil
 }
@@ -106,7 +106,7 @@ func (r *rehearsal) saveDataset(ctx context.Context) error {
 	if d == nil || d.hit() {
 		return nil
 	}
-	if v := r.res.Postgres.Version; v != d.version {
+	if v := r.postgres.Version; v != d.version {
 		r.logf("warning: dataset cache: the server reports version %q, its binaries %q; not saved\n", v, d.version)
 		return nil
 	}
@@ -133,7 +133,7 @@ func (r *rehearsal) saveDataset(ctx context.Context) error {
 		return nil
 	}
 	meta, err := w.Commit(dscache.Meta{Scenario: r.sc.Name, ServerVersion: d.version, DatagenVersion: datagen.Version,
-		Seed: r.seed, Tables: r.res.Data.Tables, LoadMS: r.res.Data.LoadMS})
+		Seed: r.seed, Tables: r.data.Tables, LoadMS: r.data.LoadMS})
 	switch {
 	case errors.Is(err, dscache.ErrExists):
 		r.logf("dataset cache: another rehearsal saved this dataset first (key %s)\n", shortKey(d.key))
@@ -141,10 +141,10 @@ func (r *rehearsal) saveDataset(ctx context.Context) error {
 		r.logf("warning: dataset cache: not saved: %v\n", err)
 		return nil
 	default:
-		r.logf("dataset cache: saved %s in %s (key %s) to %s\n", dscache.FormatSize(meta.SizeBytes),
+		r.logf("dataset cache: saved %s in %s (key %s) to %s\n", human.Bytes(meta.SizeBytes),
 			time.Since(began).Round(time.Millisecond), shortKey(d.key), d.cache.Dir())
 	}
-	r.res.Data.CacheKey = d.key
+	r.data.CacheKey = d.key
 	return nil
 }
 
@@ -160,13 +160,4 @@ func providerName(p provider.Provider) string {
 		return "dsn"
 	}
 	return "chosen"
-}
-
-// groupDigits writes 10000000 as 10,000,000.
-func groupDigits(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }

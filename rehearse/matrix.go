@@ -85,9 +85,9 @@ func notStarted(sc *scenarios.Scenario, err error) result.Result {
 		msg = "interrupted"
 	}
 	const stage = "provision"
-	return result.Result{SchemaVersion: result.SchemaVersion, Scenario: sc.Name, StartedAt: time.Now(),
+	r := result.Result{SchemaVersion: result.SchemaVersion, Scenario: sc.Name, StartedAt: time.Now(),
 		Status: result.StatusAborted, AbortedIn: stage, Error: msg,
-		Verdict: result.Verdict{Reasons: []string{"rehearsal aborted in " + stage + ": " + msg}, Checks: []result.Check{}},
-		Data:    result.Data{Tables: []result.TableLoad{}}, Phases: []result.Phase{}, Steps: []result.Step{},
-		LockWaits: result.LockWaits{Events: []result.LockEvent{}}, Workloads: []result.Workload{}}
+		Verdict: result.Verdict{Reasons: []string{"rehearsal aborted in " + stage + ": " + msg}}}
+	r.Normalize()
+	return r
 }

@@ -33,7 +33,6 @@ type rehearsal struct {
 	sc    *scenarios.Scenario
 	opts  options
 	seed  int64
-	res   *result.Result
 	clock clock
 
 	inst    *provider.Instance
@@ -45,6 +44,32 @@ type rehearsal struct {
 	// dataset is the dataset cache's part in this run; nil when it has none
 	// (dataset_cache.go).
 	dataset *datasetCache
+
+	// What the stages found, assembled into the Result by record.
+	began     time.Time
+	postgres  result.Postgres
+	data      result.Data
+	lint      []result.LintFinding
+	migration migrationRecord
+}
+
+// migrationRecord is what the migration stage ran and checked, in order.
+type migrationRecord struct {
+	steps    []result.Step
+	rollback []result.Step
+	guard    *result.GuardAbort
+	compat   []result.Compatibility
+}
+
+// trafficRecord is what finish gathers from the traffic and the samplers.
+type trafficRecord struct {
+	workloads   []result.Workload
+	background  []result.BackgroundSession
+	lockWaits   result.LockWaits
+	held        map[string][]result.StepLock // per step: locks the monitor saw the migration hold
+	replication *result.Replication
+	phases      []result.Phase
+	err         error // the lock monitor lost the server
 }
 
 // Run rehearses sc and returns what it measured.
@@ -57,25 +82,38 @@ type rehearsal struct {
 // Everything Run started is stopped before it returns, on every path.
 func Run(ctx context.Context, sc *scenarios.Scenario, opts ...Option) (*result.Result, error) {
 	o := buildOptions(opts)
-	r := &rehearsal{sc: sc, opts: o, seed: sc.Data.Seed}
+	r := &rehearsal{sc: sc, opts: o, seed: sc.Data.Seed, began: time.Now()}
 	if o.seed != nil {
 		r.seed = *o.seed
 	}
-	r.res = &result.Result{SchemaVersion: result.SchemaVersion, Scenario: sc.Name, StartedAt: time.Now(),
-		Seed: r.seed, Status: result.StatusCompleted, Steps: []result.Step{}, Phases: []result.Phase{}}
 	defer r.cleanup()
-	r.res.Lint = lint.Results(lint.Scenario(sc))
+	r.lint = lint.Results(lint.Scenario(sc))
 
 	if err := r.prepare(ctx); err != nil {
-		return r.partial(err)
+		return r.aborted(err)
 	}
 	if err := r.rehearse(ctx); err != nil {
-		return r.partial(err)
+		return r.aborted(err)
 	}
-	r.finish(context.WithoutCancel(ctx))
-	r.res.Verdict = verdict.Judge(sc, r.res)
-	r.res.Hazards = verdict.Hazards(r.res)
-	return r.res, nil
+	res := r.record(r.finish(context.WithoutCancel(ctx)))
+	res.Verdict = verdict.Judge(sc, res)
+	res.Hazards = verdict.Hazards(res)
+	return res, nil
+}
+
+// record assembles the Result from what every stage found.
+func (r *rehearsal) record(t trafficRecord) *result.Result {
+	res := &result.Result{SchemaVersion: result.SchemaVersion, Scenario: r.sc.Name, StartedAt: r.began,
+		DurationMS: time.Since(r.began).Milliseconds(), TrafficStartedAt: r.clock.epoch, Seed: r.seed,
+		Postgres: r.postgres, Status: result.StatusCompleted, Data: r.data, Phases: t.phases,
+		Steps: withSampledLocks(r.migration.steps, t.held), Guard: r.migration.guard, Rollback: r.migration.rollback,
+		LockWaits: t.lockWaits, Workloads: t.workloads, Compatibility: r.migration.compat,
+		Background: t.background, Lint: r.lint, Replication: t.replication}
+	if t.err != nil {
+		res.Error = t.err.Error()
+	}
+	res.Normalize()
+	return res
 }
 
 // prepare provisions the server and loads schema and data: nothing is
@@ -92,7 +130,15 @@ func (r *rehearsal) prepare(ctx context.Context) error {
 			return err
 		}
 		r.clock.setStage("data")
-		if err := r.loadData(ctx); err != nil {
+		data, err := r.loadData(ctx)
+		r.data = data
+		if err != nil {
+			return err
+		}
+		if err := r.settle(ctx); err != nil {
+			return err
+		}
+		if err := r.saveDataset(ctx); err != nil {
 			return err
 		}
 	}
@@ -105,6 +151,13 @@ func (r *rehearsal) prepare(ctx context.Context) error {
 }
 
 func (r *rehearsal) provision(ctx context.Context) error {
+	pg, err := r.startAndConnect(ctx)
+	r.postgres = pg
+	return err
+}
+
+// startAndConnect starts the server and opens the setup connection.
+func (r *rehearsal) startAndConnect(ctx context.Context) (result.Postgres, error) {
 	began := time.Now()
 	settings := map[string]string{}
 	for k, v := range r.sc.Postgres.Settings {
@@ -113,7 +166,7 @@ func (r *rehearsal) provision(ctx context.Context) error {
 	inst, err := r.startServer(ctx, provider.Config{Settings: settings, Version: r.sc.Postgres.Version,
 		Image: r.sc.Postgres.Image, Replica: r.sc.Postgres.Replica, Log: r.opts.progress})
 	if err != nil {
-		return fmt.Errorf("start postgres: %w", err)
+		return result.Postgres{}, fmt.Errorf("start postgres: %w", err)
 	}
 	r.inst = inst
 	if r.opts.started != nil {
@@ -122,37 +175,32 @@ func (r *rehearsal) provision(ctx context.Context) error {
 	for _, w := range inst.Warnings {
 		r.logf("warning: %s\n", w)
 	}
+	pg := result.Postgres{Provider: inst.Provider, Settings: inst.Settings}
 	conn, err := dbconn.Connect(ctx, inst.DSN, dbconn.Setup)
 	if err != nil {
-		return err
+		return pg, err
 	}
 	r.setup = conn
-	var version string
-	if err := conn.QueryRow(ctx, "SHOW server_version").Scan(&version); err != nil {
-		return fmt.Errorf("read server version: %w", err)
+	if err := conn.QueryRow(ctx, "SHOW server_version").Scan(&pg.Version); err != nil {
+		return pg, fmt.Errorf("read server version: %w", err)
 	}
-	r.res.Postgres = result.Postgres{Provider: inst.Provider, Version: version, Settings: inst.Settings,
-		StartMS: time.Since(began).Milliseconds()}
-	r.logf("PostgreSQL %s ready (%s provider, %s)\n", version, inst.Provider, time.Since(began).Round(time.Millisecond))
-	return nil
+	pg.StartMS = time.Since(began).Milliseconds()
+	r.logf("PostgreSQL %s ready (%s provider, %s)\n", pg.Version, inst.Provider, time.Since(began).Round(time.Millisecond))
+	return pg, nil
 }
 
-func (r *rehearsal) loadData(ctx context.Context) error {
+// loadData generates the scenario's rows.
+func (r *rehearsal) loadData(ctx context.Context) (result.Data, error) {
 	if len(r.sc.Data.Tables) == 0 {
-		r.res.Data = result.Data{Tables: []result.TableLoad{}}
-		return nil
+		return result.Data{}, nil
 	}
 	data := r.sc.Data
 	data.Seed = r.seed
 	loaded, err := datagen.Load(ctx, r.inst.DSN, data, r.sc.LoadOrder(), datagen.WithProgress(r.opts.progress, r.opts.tty))
 	if err != nil {
-		return fmt.Errorf("load data: %w", err)
+		return dataResult(loaded), fmt.Errorf("load data: %w", err)
 	}
-	r.res.Data = loaded
-	if err := r.settle(ctx); err != nil {
-		return err
-	}
-	return r.saveDataset(ctx)
+	return dataResult(loaded), nil
 }
 
 // settle flushes the load to disk, so that the load's checkpoint does not run
@@ -178,7 +226,6 @@ func (r *rehearsal) rehearse(ctx context.Context) error {
 	defer runner.Close(context.WithoutCancel(ctx))
 
 	r.clock.startTraffic(time.Now())
-	r.res.TrafficStartedAt = r.clock.epoch
 	r.monitor, err = lockmon.Start(ctx, r.inst.DSN, lockmon.WithInterval(r.opts.lockInterval),
 		lockmon.WithEpoch(r.clock.epoch), lockmon.WithPhase(r.clock.Phase), lockmon.WithClassifier(r.traffic.classifier()))
 	if err != nil {
@@ -229,12 +276,12 @@ func (r *rehearsal) migrate(ctx context.Context, runner *migrate.Runner) error {
 		stepCtx, endGuard := r.guardStep(ctx)
 		out := runner.Run(stepCtx, step)
 		endGuard()
-		r.res.Steps = append(r.res.Steps, out)
+		r.migration.steps = append(r.migration.steps, out)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		if b, stopped := guardStopped(stepCtx); stopped {
-			r.res.Guard = &result.GuardAbort{Step: step.Name, Reason: b.reason}
+			r.migration.guard = &result.GuardAbort{Step: step.Name, Reason: b.reason}
 			r.logf("step %s: stopped by abort_on: %s\n", step.Name, b.reason)
 			return r.rollback(ctx, runner)
 		}
@@ -299,7 +346,7 @@ func (r *rehearsal) rollback(ctx context.Context, runner *migrate.Runner) error 
 		r.enter(ctx, result.RollbackPhasePrefix+step.Name)
 		r.logf("rollback %s: running\n", step.Name)
 		out := runner.Run(ctx, step)
-		r.res.Rollback = append(r.res.Rollback, out)
+		r.migration.rollback = append(r.migration.rollback, out)
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -314,7 +361,7 @@ func (r *rehearsal) rollback(ctx context.Context, runner *migrate.Runner) error 
 func (r *rehearsal) checkCompatibility(ctx context.Context, afterStep string, cached ...cachedOutcome) error {
 	compat, err := checkCompatibility(ctx, r.setup, r.traffic, afterStep)
 	mergeCached(compat, cached)
-	r.res.Compatibility = append(r.res.Compatibility, compat...)
+	r.migration.compat = append(r.migration.compat, compat...)
 	if err != nil {
 		return fmt.Errorf("compatibility check after %s: %w", afterStep, err)
 	}
@@ -326,37 +373,28 @@ func (r *rehearsal) checkCompatibility(ctx context.Context, afterStep string, ca
 	return nil
 }
 
-// finish stops traffic and the monitor and gathers their measurements.
-func (r *rehearsal) finish(ctx context.Context) {
+// finish stops traffic and the samplers and gathers their measurements.
+func (r *rehearsal) finish(ctx context.Context) trafficRecord {
 	ctx, cancel := context.WithTimeout(ctx, cleanupTimeout)
 	defer cancel()
 	r.clock.finish()
+	var t trafficRecord
 	if r.traffic != nil {
-		r.res.Workloads = r.traffic.stopAll(ctx)
-		r.res.Background = r.traffic.backgroundResults()
-		for i := range r.res.Workloads {
-			r.res.Workloads[i].Warnings = fidelityWarnings(r.res.Workloads[i])
+		t.workloads = r.traffic.stopAll(ctx)
+		t.background = r.traffic.backgroundResults()
+		for i := range t.workloads {
+			t.workloads[i].Warnings = fidelityWarnings(t.workloads[i])
 		}
 	}
 	if r.monitor != nil {
 		rep := r.monitor.Stop(ctx)
-		r.res.LockWaits = rep.Waits
-		mergeSampledLocks(r.res.Steps, rep.Held)
-		if rep.Err != nil && r.res.Error == "" {
-			r.res.Error = rep.Err.Error()
-		}
+		t.lockWaits, t.held, t.err = rep.Waits, rep.Held, rep.Err
 	}
 	if r.replication != nil {
-		r.res.Replication = r.replication.Stop(ctx)
+		t.replication = r.replication.Stop(ctx)
 	}
-	r.res.Phases = r.clock.snapshot()
-	if r.res.Workloads == nil {
-		r.res.Workloads = []result.Workload{}
-	}
-	if r.res.LockWaits.Events == nil {
-		r.res.LockWaits.Events = []result.LockEvent{}
-	}
-	r.res.DurationMS = time.Since(r.res.StartedAt).Milliseconds()
+	t.phases = r.clock.snapshot()
+	return t
 }
 
 // fidelityWarnings says where a workload did not get the traffic it asked
@@ -372,38 +410,35 @@ func fidelityWarnings(w result.Workload) []string {
 	return warnings
 }
 
-// mergeSampledLocks fills the locks of steps that ran outside a transaction
-// (their own backend could not be asked before commit) from the monitor's samples.
-func mergeSampledLocks(steps []result.Step, held map[string][]result.StepLock) {
+// withSampledLocks fills the locks of steps that ran outside a transaction
+// (their own backend could not be asked before commit) from the monitor's
+// samples. It returns steps, changed in place.
+func withSampledLocks(steps []result.Step, held map[string][]result.StepLock) []result.Step {
 	for i := range steps {
 		if len(steps[i].Locks) == 0 && len(held[steps[i].Name]) > 0 {
 			steps[i].Locks = held[steps[i].Name]
 			steps[i].LocksSampled = true
 		}
 	}
+	return steps
 }
 
-// partial turns an error into the result to return: none when no server
+// aborted turns an error into the result to return: none when no server
 // was started, else an aborted result with what was measured so far and the
 // stage it stopped in.
-func (r *rehearsal) partial(err error) (*result.Result, error) {
+func (r *rehearsal) aborted(err error) (*result.Result, error) {
 	if r.inst == nil {
 		return nil, err
 	}
 	stage := r.clock.Stage()
-	r.finish(context.Background())
-	r.res.Status = result.StatusAborted
-	r.res.AbortedIn = stage
-	r.res.Error = err.Error()
+	res := r.record(r.finish(context.Background()))
+	res.Status, res.AbortedIn, res.Error = result.StatusAborted, stage, err.Error()
 	if errors.Is(err, context.Canceled) {
-		r.res.Error = "interrupted"
+		res.Error = "interrupted"
 	}
-	if r.res.Phases == nil {
-		r.res.Phases = []result.Phase{}
-	}
-	r.res.Verdict = result.Verdict{Pass: false, Reasons: []string{"rehearsal aborted in " + stage + ": " + r.res.Error}, Checks: []result.Check{}}
-	r.res.Hazards = verdict.Hazards(r.res)
-	return r.res, err
+	res.Verdict = result.Verdict{Pass: false, Reasons: []string{"rehearsal aborted in " + stage + ": " + res.Error}, Checks: []result.Check{}}
+	res.Hazards = verdict.Hazards(res)
+	return res, err
 }
 
 // cleanup releases everything, whatever happened.

@@ -268,7 +268,7 @@ func lockTimeline(r *result.Result) string {
 		colour := workloadColour(r, e.Workload)
 		p.printf(`<rect class="wait" x="%s" y="%s" width="%s" height="%s" fill="%s"/>`,
 			num(x0), num(y), num(math.Max(x1-x0, 2)), num(row-5), colour)
-		label := fmt.Sprintf("%s %s · %s %s · %s", e.Workload, clip(e.Query, 40), e.Relation, modeShort(e.Mode), human.MS(e.WaitMS))
+		label := fmt.Sprintf("%s %s · %s %s · %s", e.Workload, human.Clip(e.Query, 40), e.Relation, modeShort(e.Mode), human.MS(e.WaitMS))
 		if start < mid {
 			p.printf(`<text x="%s" y="%s" font-size="10" fill="#222">%s</text>`, num(math.Max(x1, x0+2)+4), num(y+row-7), esc(label))
 		} else {

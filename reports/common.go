@@ -41,20 +41,6 @@ func totalBytes(r *result.Result) int64 {
 	return n
 }
 
-// formatBytes writes n in binary units: 117 MiB.
-func formatBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.0f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
-
 // migrationMS is the sum of the step durations.
 func migrationMS(r *result.Result) int64 {
 	var ms int64

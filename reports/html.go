@@ -61,12 +61,12 @@ type htmlTable struct {
 
 func newHTMLView(r *result.Result) htmlView {
 	v := htmlView{R: r, Verdict: verdictWord(r), Class: strings.ToLower(verdictWord(r)),
-		Version: shortVersion(r.Postgres.Version), Rows: thousands(totalRows(r)),
+		Version: shortVersion(r.Postgres.Version), Rows: human.Count(totalRows(r)),
 		Migration: human.MS(float64(migrationMS(r))), Total: human.MS(float64(r.DurationMS)),
 		Failed: failedChecks(r), Checks: r.Verdict.Checks, Command: r.Command,
 		Started: r.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC")}
 	if b := totalBytes(r); b > 0 {
-		v.Bytes = formatBytes(b)
+		v.Bytes = human.Bytes(b)
 	}
 	if r.Status == result.StatusAborted {
 		v.AbortNote = fmt.Sprintf("Aborted in %s: %s", r.AbortedIn, r.Error)
@@ -88,7 +88,7 @@ func newHTMLView(r *result.Result) htmlView {
 	for _, w := range r.Workloads {
 		hw := htmlWorkload{Name: w.Name, Summary: fmt.Sprintf("target %.0f/s, achieved %.1f/s", w.TargetRate, w.AchievedRate)}
 		if w.Dropped > 0 {
-			hw.Summary += fmt.Sprintf(", %s requests dropped (the generator fell behind)", thousands(w.Dropped))
+			hw.Summary += fmt.Sprintf(", %s requests dropped (the generator fell behind)", human.Count(w.Dropped))
 		}
 		rows := workloadRows(w, phases)
 		hw.Table = htmlTable{Header: []string{"query", "phase", "count", "errors", "p50", "p95", "p99", "max"},
@@ -108,7 +108,7 @@ func (v *htmlView) lockWaits(r *result.Result) {
 			human.MS(lw.Monitor.IntervalMS), lw.Monitor.Samples, human.MS(lw.Monitor.MeanSampleMS))
 	}
 	if b, ok := worstBlocker(r); ok {
-		v.Blocker = fmt.Sprintf("Worst blocker: %s (%s), %d %s, %s in all.", clip(b.Statement, 300), b.App, b.Waits, plural(b.Waits, "wait", "waits"), human.MS(b.TotalMS))
+		v.Blocker = fmt.Sprintf("Worst blocker: %s (%s), %d %s, %s in all.", human.Clip(b.Statement, 300), b.App, b.Waits, plural(b.Waits, "wait", "waits"), human.MS(b.TotalMS))
 	}
 	events := append([]result.LockEvent(nil), lw.Events...)
 	sortLongestFirst(events)
@@ -116,8 +116,8 @@ func (v *htmlView) lockWaits(r *result.Result) {
 	v.Waits = htmlTable{Header: []string{"workload", "query", "relation", "wanted", "waited", "start", "phase", "blocked by"},
 		More: len(events) + lw.EventsOmitted - len(shown)}
 	for _, e := range shown {
-		v.Waits.Rows = append(v.Waits.Rows, []string{e.Workload, clip(e.Query, 80), e.Relation, modeShort(e.Mode),
-			human.MS(e.WaitMS), formatSeconds(float64(e.StartMS) / 1000), e.Phase, clip(e.BlockedBy, 200)})
+		v.Waits.Rows = append(v.Waits.Rows, []string{e.Workload, human.Clip(e.Query, 80), e.Relation, modeShort(e.Mode),
+			human.MS(e.WaitMS), formatSeconds(float64(e.StartMS) / 1000), e.Phase, human.Clip(e.BlockedBy, 200)})
 	}
 }
 

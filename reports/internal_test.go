@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rehearse/rehearse/internal/human"
 	"github.com/rehearse/rehearse/result"
 )
 
@@ -127,7 +128,7 @@ func TestMarkdownStaysUnderTheLimit(t *testing.T) {
 		t.Fatalf("%d bytes, limit %d", len(md), MarkdownLimit)
 	}
 	if !strings.HasPrefix(md, "### ❌ FAIL · ") {
-		t.Errorf("the verdict is not first: %q", clip(md, 80))
+		t.Errorf("the verdict is not first: %q", human.Clip(md, 80))
 	}
 	for _, want := range []string{"… and ", "more failed checks", "more steps", "more wait events", "#### Reproduce", "```mermaid"} {
 		if !strings.Contains(md, want) {
@@ -140,7 +141,7 @@ func TestMarkdownStaysUnderTheLimit(t *testing.T) {
 	// The cut is by list, not by bytes: every table row is whole.
 	for _, line := range strings.Split(md, "\n") {
 		if strings.HasPrefix(line, "|") && !strings.HasSuffix(line, "|") {
-			t.Fatalf("a table row is cut: %q", clip(line, 100))
+			t.Fatalf("a table row is cut: %q", human.Clip(line, 100))
 		}
 	}
 

@@ -9,7 +9,7 @@ import (
 	"github.com/rehearse/rehearse/result"
 )
 
-// JSON writes the result as indented JSON, the contract of DESIGN.md.
+// JSON writes the result as indented JSON, the contract of docs/result.md.
 func JSON(w io.Writer, r *result.Result) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/rehearse/rehearse/internal/human"
 	"github.com/rehearse/rehearse/result"
 )
 
@@ -114,7 +115,7 @@ func junitSuite(s Suite) junitTestSuite {
 	r := s.Result
 	if r == nil {
 		ts.Cases = []junitTestCase{{Name: "rehearsal", Classname: class, Time: "0",
-			Error: &junitProblem{Message: clip(s.Err, 500), Type: "could not run", Text: xmlSafe(s.Err)}}}
+			Error: &junitProblem{Message: human.Clip(s.Err, 500), Type: "could not run", Text: xmlSafe(s.Err)}}}
 		ts.Tests, ts.Errors, ts.Time = 1, 1, "0"
 		if s.Path != "" {
 			ts.Properties = &junitProps{Props: []junitProp{{Name: "scenario.file", Value: s.Path}}}
@@ -134,7 +135,7 @@ func junitSuite(s Suite) junitTestSuite {
 		}
 		if !c.Pass {
 			tc.Failure = &junitProblem{
-				Message: clip(fmt.Sprintf("%s: observed %s, limit %s", c.Name, c.Observed, c.Limit), 500),
+				Message: human.Clip(fmt.Sprintf("%s: observed %s, limit %s", c.Name, c.Observed, c.Limit), 500),
 				Type:    checkKind(c.Name),
 				Text:    xmlSafe(fmt.Sprintf("observed: %s\nlimit: %s\n", c.Observed, c.Limit)),
 			}
@@ -151,7 +152,7 @@ func junitSuite(s Suite) junitTestSuite {
 			msg += ": " + r.Error
 		}
 		ts.Cases = append(ts.Cases, junitTestCase{Name: "rehearsal", Classname: class, Time: ts.Time,
-			Error: &junitProblem{Message: clip(msg, 500), Type: "aborted", Text: xmlSafe(msg)}})
+			Error: &junitProblem{Message: human.Clip(msg, 500), Type: "aborted", Text: xmlSafe(msg)}})
 		ts.Errors++
 	}
 	ts.Tests = len(ts.Cases)

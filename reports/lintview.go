@@ -79,7 +79,7 @@ func (p *printer) lint(r *result.Result) {
 	var body [][]string
 	for _, row := range rows {
 		f := row.Finding
-		body = append(body, []string{f.Severity + " " + f.Rule, f.Step, clip(f.Statement, 50), row.Predicted, row.Observed, row.Hurt, clip(f.Safe, 60)})
+		body = append(body, []string{f.Severity + " " + f.Rule, f.Step, human.Clip(f.Statement, 50), row.Predicted, row.Observed, row.Hurt, human.Clip(f.Safe, 60)})
 	}
 	p.table([]string{"finding", "step", "statement", "predicted", "observed", "hurt?", "safe alternative"}, body)
 }

@@ -144,9 +144,9 @@ func (m *mdWriter) more(n int, what string) {
 func (m *mdWriter) verdict(r *result.Result) {
 	icon := map[string]string{"PASS": "✅", "FAIL": "❌", "ABORTED": "⚠️"}[verdictWord(r)]
 	m.printf("### %s %s · %s · PostgreSQL %s · %s rows", icon, verdictWord(r), mdText(r.Scenario, m.lim.cell),
-		mdText(shortVersion(r.Postgres.Version), 40), thousands(totalRows(r)))
+		mdText(shortVersion(r.Postgres.Version), 40), human.Count(totalRows(r)))
 	if b := totalBytes(r); b > 0 {
-		m.printf(" (%s)", formatBytes(b))
+		m.printf(" (%s)", human.Bytes(b))
 	}
 	m.printf(" · migration %s · total %s\n\n", human.MS(float64(migrationMS(r))), human.MS(float64(r.DurationMS)))
 	if r.Status == result.StatusAborted {
@@ -283,7 +283,7 @@ func (m *mdWriter) latency(r *result.Result) {
 	for _, w := range r.Workloads {
 		m.printf("**%s**: target %.0f/s, achieved %.1f/s", mdText(w.Name, 40), w.TargetRate, w.AchievedRate)
 		if w.Dropped > 0 {
-			m.printf(", **%s requests dropped** (the generator fell behind)", thousands(w.Dropped))
+			m.printf(", **%s requests dropped** (the generator fell behind)", human.Count(w.Dropped))
 		}
 		m.printf("\n\n")
 		if len(w.Queries) == 0 {
@@ -377,7 +377,7 @@ func (m *mdWriter) charts(r *result.Result) {
 func (m *mdWriter) reproduce(r *result.Result) {
 	m.printf("#### Reproduce\n\n```sh\n")
 	if r.Command != "" {
-		m.printf("%s\n```\n\n", strings.ReplaceAll(clip(r.Command, 2000), "```", "'''"))
+		m.printf("%s\n```\n\n", strings.ReplaceAll(human.Clip(r.Command, 2000), "```", "'''"))
 	} else {
 		m.printf("rehearse SCENARIO.yaml --seed %d\n```\n\n(the command line was not recorded in this result)\n\n", r.Seed)
 	}
@@ -391,11 +391,11 @@ var mdSpecial = regexp.MustCompile("[\\\\`*_\\[\\]<>|#~]")
 // mdText makes s safe as plain text in a table cell: one line, at most n
 // characters, Markdown and HTML characters escaped.
 func mdText(s string, n int) string {
-	return mdSpecial.ReplaceAllStringFunc(clip(s, n), func(c string) string { return "\\" + c })
+	return mdSpecial.ReplaceAllStringFunc(human.Clip(s, n), func(c string) string { return "\\" + c })
 }
 
 // mdCode makes s safe inside a `code span` in a table cell: one line, at
 // most n characters, no backticks, pipes escaped (GFM splits cells first).
 func mdCode(s string, n int) string {
-	return strings.ReplaceAll(strings.ReplaceAll(clip(s, n), "`", "'"), "|", "\\|")
+	return strings.ReplaceAll(strings.ReplaceAll(human.Clip(s, n), "`", "'"), "|", "\\|")
 }

@@ -148,7 +148,7 @@ func renderMatrixMarkdown(m *result.Matrix) string {
 	}
 	md.matrixFailures(m)
 	if m.Command != "" {
-		md.printf("#### Reproduce\n\n```sh\n%s\n```\n", strings.ReplaceAll(clip(m.Command, 2000), "```", "'''"))
+		md.printf("#### Reproduce\n\n```sh\n%s\n```\n", strings.ReplaceAll(human.Clip(m.Command, 2000), "```", "'''"))
 	}
 	return md.b.String()
 }
@@ -284,7 +284,7 @@ func buildMatrixGrid(m *result.Matrix, br string) matrixGrid {
 				count += q.Count
 				errs += q.Errors
 			}
-			return fmt.Sprintf("%s of %s", thousands(errs), thousands(count))
+			return fmt.Sprintf("%s of %s", human.Count(errs), human.Count(count))
 		})
 	}
 	if matrixHasReplication(m) {
@@ -292,13 +292,13 @@ func buildMatrixGrid(m *result.Matrix, br string) matrixGrid {
 			if r.Replication == nil {
 				return "—"
 			}
-			return fmt.Sprintf("max %s, %s behind", human.MS(r.Replication.MaxReplayLagMS), formatBytes(r.Replication.MaxLagBytes))
+			return fmt.Sprintf("max %s, %s behind", human.MS(r.Replication.MaxReplayLagMS), human.Bytes(r.Replication.MaxLagBytes))
 		})
 		row("WAL written", func(r *result.Result) string {
 			if r.Replication == nil {
 				return "—"
 			}
-			return formatBytes(r.Replication.WALBytes)
+			return human.Bytes(r.Replication.WALBytes)
 		})
 	}
 	row("total", func(r *result.Result) string { return human.MS(float64(r.DurationMS)) })
@@ -323,7 +323,7 @@ func matrixStepCell(r *result.Result, name, br string) string {
 		if s.SQLState != "" {
 			text += " (" + s.SQLState + ")"
 		}
-		lines = append(lines, text+": "+clip(s.Error, 60))
+		lines = append(lines, text+": "+human.Clip(s.Error, 60))
 	}
 	lines = append(lines, strongestLocks(s.Locks)...)
 	if len(s.Rewrote) > 0 {

@@ -81,7 +81,7 @@ func TestMatrixShowsVersionsSideBySide(t *testing.T) {
 		"| **step widen** | 4.71s<br>users AccessExclusive<br>users\\_pkey AccessExclusive<br>rewrote users | 3.00ms<br>users AccessExclusive |",
 		"- step widen, table users: rewrites on 15; does not rewrite on 16",
 		"- **17**: PostgreSQL 17 is not installed locally",
-		"| **standby replay lag** | max 5.30s, 310 MiB behind | max 40ms, 2 MiB behind |",
+		"| **standby replay lag** | max 5.30s, 310 MiB behind | max 40ms, 2.0 MiB behind |",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("Markdown lacks %q:\n%s", want, md)

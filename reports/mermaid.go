@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/rehearse/rehearse/internal/human"
 	"github.com/rehearse/rehearse/result"
 )
 
@@ -85,7 +86,7 @@ func mermaidLatency(r *result.Result, w result.Workload, maxPoints int) (string,
 // mermaidLabel makes s safe inside a quoted xychart string: one line, no
 // double quotes, no %% (a comment), at most n characters.
 func mermaidLabel(s string, n int) string {
-	s = strings.ReplaceAll(clip(s, n), `"`, "'")
+	s = strings.ReplaceAll(human.Clip(s, n), `"`, "'")
 	for strings.Contains(s, "%%") {
 		s = strings.ReplaceAll(s, "%%", "%")
 	}

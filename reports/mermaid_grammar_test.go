@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/rehearse/rehearse/internal/human"
 )
 
 // checkXYChart validates a Mermaid xychart-beta block against the grammar
@@ -40,7 +42,7 @@ func checkXYChart(block string) error {
 	)
 	for i, raw := range lines {
 		line := strings.TrimSpace(raw)
-		where := fmt.Sprintf("line %d %q", i+1, clip(line, 60))
+		where := fmt.Sprintf("line %d %q", i+1, human.Clip(line, 60))
 		switch {
 		case line == "":
 			continue
@@ -200,7 +202,7 @@ func lexXY(s string) ([]xyTok, error) {
 		default:
 			m := numRE.FindString(s)
 			if m == "" {
-				return nil, fmt.Errorf("unexpected %q (texts must be quoted)", clip(s, 20))
+				return nil, fmt.Errorf("unexpected %q (texts must be quoted)", human.Clip(s, 20))
 			}
 			v, err := strconv.ParseFloat(m, 64)
 			if err != nil {
@@ -208,7 +210,7 @@ func lexXY(s string) ([]xyTok, error) {
 			}
 			toks, s = append(toks, xyTok{kind: tokNum, num: v}), s[len(m):]
 			if s != "" && !strings.ContainsRune(" ,]", rune(s[0])) && !strings.HasPrefix(s, "-->") {
-				return nil, fmt.Errorf("number followed by %q", clip(s, 10))
+				return nil, fmt.Errorf("number followed by %q", human.Clip(s, 10))
 			}
 		}
 	}

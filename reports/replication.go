@@ -15,14 +15,14 @@ import (
 // replicationSummary is one line: standbys, the largest lag, the WAL.
 func replicationSummary(rep *result.Replication) string {
 	if rep.Standbys == 0 {
-		return fmt.Sprintf("no standby was streaming; WAL written %s", formatBytes(rep.WALBytes))
+		return fmt.Sprintf("no standby was streaming; WAL written %s", human.Bytes(rep.WALBytes))
 	}
 	s := fmt.Sprintf("max replay lag %s", human.MS(rep.MaxReplayLagMS))
 	if rep.MaxReplayLagPhase != "" && rep.MaxReplayLagMS > 0 {
 		s += " in phase " + rep.MaxReplayLagPhase
 	}
-	s += fmt.Sprintf(", at most %s behind; WAL written %s (sampled every %s)", formatBytes(rep.MaxLagBytes),
-		formatBytes(rep.WALBytes), human.MS(rep.IntervalMS))
+	s += fmt.Sprintf(", at most %s behind; WAL written %s (sampled every %s)", human.Bytes(rep.MaxLagBytes),
+		human.Bytes(rep.WALBytes), human.MS(rep.IntervalMS))
 	if rep.Error != "" {
 		s += "; sampling stopped early: " + rep.Error
 	}
@@ -38,7 +38,7 @@ func walByPhase(r *result.Result) [][2]string {
 	for _, ph := range r.Phases {
 		if b, ok := rep.WALBytesByPhase[ph.Name]; ok && !seen[ph.Name] {
 			seen[ph.Name] = true
-			rows = append(rows, [2]string{ph.Name, formatBytes(b)})
+			rows = append(rows, [2]string{ph.Name, human.Bytes(b)})
 		}
 	}
 	var rest []string
@@ -49,7 +49,7 @@ func walByPhase(r *result.Result) [][2]string {
 	}
 	sort.Strings(rest)
 	for _, name := range rest {
-		rows = append(rows, [2]string{name, formatBytes(rep.WALBytesByPhase[name])})
+		rows = append(rows, [2]string{name, human.Bytes(rep.WALBytesByPhase[name])})
 	}
 	return rows
 }

@@ -89,11 +89,11 @@ func SummaryText(w io.Writer, suites []Suite) error {
 		}
 		p.printf("\n")
 		if s.Err != "" {
-			p.printf("  ! %s\n", clip(s.Err, 300))
+			p.printf("  ! %s\n", human.Clip(s.Err, 300))
 		}
 		if s.Result != nil {
 			for _, c := range failedChecks(s.Result) {
-				p.printf("  ✗ %s: observed %s, limit %s\n", c.Name, clip(c.Observed, 200), c.Limit)
+				p.printf("  ✗ %s: observed %s, limit %s\n", c.Name, human.Clip(c.Observed, 200), c.Limit)
 			}
 		}
 		if s.Baseline != "" {

@@ -55,7 +55,7 @@ func (p *printer) statements(r *result.Result) {
 	var rows [][]string
 	for _, s := range append(append([]result.Step{}, r.Steps...), r.Rollback...) {
 		for _, st := range s.Statements {
-			rows = append(rows, []string{s.Name, clip(st.SQL, 60), human.MS(st.DurationMS), stepLocks(st.Locks),
+			rows = append(rows, []string{s.Name, human.Clip(st.SQL, 60), human.MS(st.DurationMS), stepLocks(st.Locks),
 				strings.Join(st.Rewrote, ", "), blockingScans(st.Scans)})
 		}
 	}
@@ -70,7 +70,7 @@ func blockingScans(scans []result.TableScan) string {
 	var parts []string
 	for _, sc := range scans {
 		if sc.BlocksWrites {
-			parts = append(parts, fmt.Sprintf("%s (%s rows read)", sc.Relation, thousands(sc.Rows)))
+			parts = append(parts, fmt.Sprintf("%s (%s rows read)", sc.Relation, human.Count(sc.Rows)))
 		}
 	}
 	return strings.Join(parts, "\n")
@@ -124,11 +124,11 @@ func (p *printer) background(r *result.Result) {
 	var rows [][]string
 	for _, b := range r.Background {
 		for _, run := range b.Runs {
-			rows = append(rows, []string{b.Name, b.Trigger, clip(b.SQL, 50), run.Phase, human.MS(run.QueryMS),
+			rows = append(rows, []string{b.Name, b.Trigger, human.Clip(b.SQL, 50), run.Phase, human.MS(run.QueryMS),
 				human.MS(run.HeldMS), run.SQLState})
 		}
 		if b.Error != "" {
-			rows = append(rows, []string{b.Name, b.Trigger, clip(b.SQL, 50), "", "", "", b.Error})
+			rows = append(rows, []string{b.Name, b.Trigger, human.Clip(b.SQL, 50), "", "", "", b.Error})
 		}
 	}
 	p.table([]string{"session", "trigger", "sql", "phase", "ran", "held idle", "error"}, rows)
@@ -174,7 +174,7 @@ func (p *printer) header(r *result.Result) {
 		loaded = "from the dataset cache"
 	}
 	p.printf("PostgreSQL %s (%s provider), %s rows in %d tables %s, seed %d, total %s\n",
-		r.Postgres.Version, r.Postgres.Provider, thousands(totalRows(r)), len(r.Data.Tables),
+		r.Postgres.Version, r.Postgres.Provider, human.Count(totalRows(r)), len(r.Data.Tables),
 		loaded, r.Seed, human.MS(float64(r.DurationMS)))
 	if r.Status == result.StatusAborted {
 		p.printf("ABORTED in %s: %s\n", r.AbortedIn, r.Error)
@@ -252,7 +252,7 @@ func stepOutcome(s result.Step) string {
 	if s.Error == "" {
 		text := "ok"
 		if s.Batches > 0 {
-			text = fmt.Sprintf("ok: %d batches, %s rows", s.Batches, thousands(s.Rows))
+			text = fmt.Sprintf("ok: %d batches, %s rows", s.Batches, human.Count(s.Rows))
 		}
 		if s.LockTimeouts > 0 {
 			text += fmt.Sprintf("\n%d lock timeouts, %d tries", s.LockTimeouts, s.Attempts)
@@ -299,10 +299,10 @@ func workloadRows(w result.Workload, phases []string) [][]string {
 			if !ok || s.Count+s.Errors == 0 {
 				continue
 			}
-			rows = append(rows, []string{q.Name, ph, thousands(s.Count), errorCell(s.Errors, nil),
+			rows = append(rows, []string{q.Name, ph, human.Count(s.Count), errorCell(s.Errors, nil),
 				human.MS(s.P50MS), human.MS(s.P95MS), human.MS(s.P99MS), human.MS(s.MaxMS)})
 		}
-		rows = append(rows, []string{q.Name, "all", thousands(q.Count), errorCell(q.Errors, q.ErrorsBySQLState),
+		rows = append(rows, []string{q.Name, "all", human.Count(q.Count), errorCell(q.Errors, q.ErrorsBySQLState),
 			human.MS(q.P50MS), human.MS(q.P95MS), human.MS(q.P99MS), human.MS(q.MaxMS)})
 	}
 	return rows
@@ -317,7 +317,7 @@ func errorCell(n int64, bySQLState map[string]int64) string {
 		codes = append(codes, code)
 	}
 	sort.Strings(codes)
-	parts := []string{thousands(n)}
+	parts := []string{human.Count(n)}
 	for _, code := range codes {
 		parts = append(parts, fmt.Sprintf("%s×%d", code, bySQLState[code]))
 	}
@@ -347,8 +347,8 @@ func (p *printer) lockWaits(r *result.Result) {
 	}
 	rows := make([][]string, 0, len(events))
 	for _, e := range events {
-		rows = append(rows, []string{e.Workload, clip(e.Query, 40), e.Relation, strings.TrimSuffix(e.Mode, "Lock"),
-			human.MS(e.WaitMS), e.Phase, clip(e.BlockedBy, 60)})
+		rows = append(rows, []string{e.Workload, human.Clip(e.Query, 40), e.Relation, strings.TrimSuffix(e.Mode, "Lock"),
+			human.MS(e.WaitMS), e.Phase, human.Clip(e.BlockedBy, 60)})
 	}
 	p.table([]string{"workload", "query", "relation", "wanted", "waited", "phase", "blocked by"}, rows)
 	if n := len(lw.Events) + lw.EventsOmitted - len(events); n > 0 {
@@ -363,26 +363,4 @@ func longestEvents(events []result.LockEvent, n int) []result.LockEvent {
 		sorted = sorted[:n]
 	}
 	return sorted
-}
-
-// clip shortens s to n characters on one line.
-func clip(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
-
-// thousands writes n with thin separators: 1,000,000.
-func thousands(n int64) string {
-	s := fmt.Sprint(n)
-	if n < 0 {
-		return "-" + thousands(-n)
-	}
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }

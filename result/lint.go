@@ -1,7 +1,7 @@
 package result
 
 // LintFinding is a hazard the static checks found in a migration statement
-// before anything ran (package scenarios/lint). Step and Statement match
+// before anything ran (package lint). Step and Statement match
 // Step.Name and StatementTrace.SQL, so a report can put the predicted lock
 // beside the lock observed for the same statement.
 type LintFinding struct {

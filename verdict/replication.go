@@ -28,25 +28,11 @@ func replicationLagCheck(limitMS float64, rep *result.Replication) result.Check 
 	if rep.MaxReplayLagPhase != "" && rep.MaxReplayLagMS > 0 {
 		c.Observed += " in phase " + rep.MaxReplayLagPhase
 	}
-	c.Observed += fmt.Sprintf(" (at most %s of WAL behind)", byteSize(rep.MaxLagBytes))
+	c.Observed += fmt.Sprintf(" (at most %s of WAL behind)", human.Bytes(rep.MaxLagBytes))
 	if rep.Error != "" {
 		// The rest of the run was not seen: the check cannot vouch for it.
 		c.Pass = false
 		c.Observed += "; sampling stopped early: " + rep.Error
 	}
 	return c
-}
-
-// byteSize writes n in binary units: 512 B, 3.2 MiB.
-func byteSize(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	v, exp := float64(n)/unit, 0
-	for v >= unit && exp < 4 {
-		v /= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", v, "KMGTP"[exp])
 }

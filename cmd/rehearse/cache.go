@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/rehearse/rehearse/internal/dscache"
+	"github.com/rehearse/rehearse/internal/human"
 	"github.com/rehearse/rehearse/rehearse"
 )
 
@@ -103,13 +103,13 @@ func printEntries(w io.Writer, dir string, entries []dscache.Entry) error {
 	var total int64
 	for _, e := range entries {
 		total += e.SizeBytes
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Key[:min(12, len(e.Key))], e.Scenario, groupDigits(e.Rows()),
-			dscache.FormatSize(e.SizeBytes), localTime(e.Created), localTime(e.LastUsed), e.ServerVersion)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Key[:min(12, len(e.Key))], e.Scenario, human.Count(e.Rows()),
+			human.Bytes(e.SizeBytes), localTime(e.Created), localTime(e.LastUsed), e.ServerVersion)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "%d datasets, %s in %s\n", len(entries), dscache.FormatSize(total), dir)
+	_, err := fmt.Fprintf(w, "%d datasets, %s in %s\n", len(entries), human.Bytes(total), dir)
 	return err
 }
 
@@ -118,15 +118,6 @@ func localTime(t time.Time) string {
 		return "-"
 	}
 	return t.Local().Format("2006-01-02 15:04")
-}
-
-// groupDigits writes 10000000 as 10,000,000.
-func groupDigits(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
 
 type jsonEntry struct {
@@ -209,7 +200,7 @@ func printPruned(w io.Writer, dir string, res dscache.Pruned) {
 		for _, e := range es {
 			n += e.SizeBytes
 		}
-		return dscache.FormatSize(n)
+		return human.Bytes(n)
 	}
 	fmt.Fprintf(w, "removed %d datasets (%s), kept %d (%s) in %s\n", len(res.Removed), size(res.Removed),
 		len(res.Kept)+len(res.InUse), size(append(res.Kept, res.InUse...)), dir)

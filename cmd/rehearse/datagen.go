@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rehearse/rehearse/internal/dscache"
 	"github.com/rehearse/rehearse/internal/human"
 	"github.com/rehearse/rehearse/provider"
 	"github.com/rehearse/rehearse/rehearse"
@@ -73,10 +72,10 @@ func printLoad(w io.Writer, d result.Data) {
 	var rows int64
 	for _, t := range d.Tables {
 		rows += t.Rows
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", t.Name, groupDigits(t.Rows), dscache.FormatSize(t.Bytes),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", t.Name, human.Count(t.Rows), human.Bytes(t.Bytes),
 			human.MS(float64(t.LoadMS)), rate(t.Rows, t.LoadMS))
 	}
-	fmt.Fprintf(tw, "total\t%s\t\t%s\t%s\t\n", groupDigits(rows), human.MS(float64(d.LoadMS)), rate(rows, d.LoadMS))
+	fmt.Fprintf(tw, "total\t%s\t\t%s\t%s\t\n", human.Count(rows), human.MS(float64(d.LoadMS)), rate(rows, d.LoadMS))
 	tw.Flush()
 	fmt.Fprintln(w, "(total: from the first row to the last index, constraint, vacuum and analyze)")
 }
@@ -85,5 +84,5 @@ func rate(rows, ms int64) string {
 	if ms <= 0 {
 		return "-"
 	}
-	return groupDigits(int64(float64(rows) / (float64(ms) / 1000)))
+	return human.Count(int64(float64(rows) / (float64(ms) / 1000)))
 }

@@ -15,16 +15,6 @@ var sizeUnits = []struct {
 	bytes float64
 }{{"TB", 1e12}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"B", 1}}
 
-// FormatSize writes a byte count as "1.2 GB".
-func FormatSize(n int64) string {
-	for _, u := range sizeUnits {
-		if float64(n) >= u.bytes && u.bytes > 1 {
-			return strconv.FormatFloat(float64(n)/u.bytes, 'f', 1, 64) + " " + u.name
-		}
-	}
-	return fmt.Sprintf("%d B", n)
-}
-
 // ParseSize reads "10GB", "500 MB", "1.5TB" or a number of bytes. KB, MB,
 // GB and TB are powers of 1000; KiB, MiB, GiB and TiB powers of 1024.
 func ParseSize(s string) (int64, error) {
