@@ -19,7 +19,15 @@ const (
 	AfterRollback = "rollback"
 	// WorkloadMigration is LockEvent.Workload of the migration's own waits.
 	WorkloadMigration = "migration"
+	// WorkloadOld and WorkloadNew are the two traffic workloads: the
+	// application version before the migration and the one after it.
+	WorkloadOld = "old"
+	WorkloadNew = "new"
 )
+
+// IsTraffic reports whether a workload name (LockEvent.Workload) is
+// application traffic rather than the migration or a background session.
+func IsTraffic(workload string) bool { return workload == WorkloadOld || workload == WorkloadNew }
 
 // IsStepPhase reports whether a phase name is a migration step's (neither
 // baseline, cooldown nor a rollback step).

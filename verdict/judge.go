@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/rehearse/rehearse/internal/human"
-	"github.com/rehearse/rehearse/internal/lockmon"
 	"github.com/rehearse/rehearse/internal/pglock"
 	"github.com/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/scenarios"
@@ -202,7 +201,7 @@ func worstTrafficWait(events []result.LockEvent) (result.LockEvent, bool) {
 	var worst result.LockEvent
 	found := false
 	for _, e := range events {
-		if lockmon.IsTraffic(e.Workload) && (!found || e.WaitMS > worst.WaitMS) {
+		if result.IsTraffic(e.Workload) && (!found || e.WaitMS > worst.WaitMS) {
 			worst, found = e, true
 		}
 	}
