@@ -23,7 +23,8 @@ const (
 	// honour the cancel request before its socket is closed: the bound on Stop
 	// when the server does not answer at all.
 	cancelDeadline = time.Second
-	// closeTimeout bounds sending Terminate when a worker closes its connection.
+	// closeTimeout bounds sending Terminate when a worker or background
+	// session closes its connection, and a session's COMMIT or ROLLBACK.
 	closeTimeout = time.Second
 )
 

@@ -24,11 +24,6 @@ const (
 	sessionReadyTimeout = time.Second
 	// sessionReadyPoll is the interval of that wait.
 	sessionReadyPoll = 2 * time.Millisecond
-	// sessionCancelDeadline is how long a cancelled statement may take to stop
-	// before its socket is closed.
-	sessionCancelDeadline = time.Second
-	// sessionCloseTimeout bounds COMMIT, ROLLBACK and Terminate at shutdown.
-	sessionCloseTimeout = time.Second
 )
 
 // SessionSpec is what a background session runs.
@@ -113,7 +108,7 @@ func StartSession(ctx context.Context, dsn string, spec SessionSpec, opts ...Ses
 	}
 	// Stop cancels a running statement with a cancel request, so that its
 	// locks go at once and the connection can still say goodbye.
-	cfg, err := dbconn.Config(dsn, dbconn.Background(spec.Name), dbconn.WithCancelRequest(sessionCancelDeadline))
+	cfg, err := dbconn.Config(dsn, dbconn.Background(spec.Name), dbconn.WithCancelRequest(cancelDeadline))
 	if err != nil {
 		return nil, fmt.Errorf("background %q: %w", spec.Name, err)
 	}
@@ -164,7 +159,7 @@ func (b *Session) Done() <-chan struct{} { return b.done }
 func (b *Session) Stop(ctx context.Context) result.BackgroundSession {
 	b.stopOnce.Do(func() {
 		b.cancel()
-		// The cancel request, sessionCancelDeadline and sessionCloseTimeout bound this
+		// The cancel request, cancelDeadline and closeTimeout bound this
 		// wait, whatever ctx says.
 		<-b.done
 		b.final = b.Record()
@@ -187,7 +182,7 @@ func (b *Session) loop(ctx context.Context) {
 	defer b.markReady()
 	defer func() {
 		if b.conn != nil {
-			closeCtx, cancel := context.WithTimeout(context.Background(), sessionCloseTimeout)
+			closeCtx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 			defer cancel()
 			_ = b.conn.Close(closeCtx) // nothing to do about a failed goodbye
 		}
@@ -264,7 +259,7 @@ func (b *Session) finishRun(ctx context.Context, run result.BackgroundRun, err e
 
 // endTx commits or rolls back even when ctx was cancelled by Stop.
 func endTx(ctx context.Context, end func(context.Context) error) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sessionCloseTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), closeTimeout)
 	defer cancel()
 	_ = end(ctx) // pgx closes the connection when this fails; the next run reconnects
 }
@@ -311,7 +306,7 @@ func (b *Session) awaitReady(ctx context.Context, dsn string) {
 		return
 	}
 	defer func() {
-		closeCtx, cancel := context.WithTimeout(context.Background(), sessionCloseTimeout)
+		closeCtx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 		defer cancel()
 		_ = obs.Close(closeCtx)
 	}()
