@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/scenarios"
 )
 
@@ -53,48 +52,6 @@ func ParseSeverity(s string) (Severity, error) {
 // MarshalText writes the severity's name.
 func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
-// Rule identifiers, as they appear in findings.
-const (
-	RuleIndexNotConcurrent = "index-not-concurrent"
-	RuleAlterColumnType    = "alter-column-type"
-	RuleSetNotNull         = "set-not-null"
-	RuleConstraintNotValid = "constraint-not-valid"
-	RuleVolatileDefault    = "add-column-volatile-default"
-	RuleRequiredColumn     = "add-column-required"
-	RuleRenameInUse        = "rename-in-use"
-	RuleDropInUse          = "drop-in-use"
-	RuleUniqueConstraint   = "unique-constraint"
-	RuleMissingLockTimeout = "missing-lock-timeout"
-	RuleStrongLockHeld     = "strong-lock-held"
-)
-
-// Rule describes one check.
-type Rule struct {
-	ID string
-	// Severity is the rule's usual severity; a finding may be lower when
-	// the linter cannot be sure (an unknown function in a default).
-	Severity Severity
-	// Summary says in one line what the rule catches.
-	Summary string
-}
-
-// Rules lists every rule, in the order of the documentation.
-func Rules() []Rule {
-	return []Rule{
-		{RuleIndexNotConcurrent, Error, "CREATE INDEX or REINDEX without CONCURRENTLY blocks writes for the whole build"},
-		{RuleAlterColumnType, Error, "ALTER COLUMN ... TYPE rewrites the table under ACCESS EXCLUSIVE (unless the change is binary compatible)"},
-		{RuleSetNotNull, Error, "SET NOT NULL scans the table under ACCESS EXCLUSIVE unless a validated CHECK (col IS NOT NULL) exists"},
-		{RuleConstraintNotValid, Error, "ADD CONSTRAINT FOREIGN KEY / CHECK without NOT VALID scans the table while blocking writes"},
-		{RuleVolatileDefault, Error, "ADD COLUMN with a volatile default (or serial, identity, stored generated) rewrites the table under ACCESS EXCLUSIVE"},
-		{RuleRequiredColumn, Error, "ADD COLUMN ... NOT NULL without a default fails on a table that has rows"},
-		{RuleRenameInUse, Error, "renaming a table or column breaks the code that still uses the old name"},
-		{RuleDropInUse, Error, "dropping a table or column that running code still uses breaks it"},
-		{RuleUniqueConstraint, Error, "ADD CONSTRAINT UNIQUE / PRIMARY KEY builds its index under ACCESS EXCLUSIVE"},
-		{RuleMissingLockTimeout, Warning, "a step takes a strong lock without lock_timeout: while it waits, every query on the table queues behind it"},
-		{RuleStrongLockHeld, Warning, "a transaction holding a strong lock goes on to slow work or to lock another table"},
-	}
-}
-
 // Finding is one hazard in one statement.
 type Finding struct {
 	Rule     string
@@ -102,7 +59,7 @@ type Finding struct {
 	// Step is the step the statement belongs to.
 	Step string
 	// Statement is the statement as the migration runner executes it: the
-	// same text as result.StatementTrace.SQL.
+	// same text as the step trace of a rehearsal shows.
 	Statement string
 	// File, Line and Column locate the statement's start in the file the
 	// user edits (the scenario or a migration file).
@@ -134,21 +91,6 @@ func (f Finding) String() string {
 		msg += " Instead: " + f.Safe
 	}
 	return msg
-}
-
-// Result converts the finding for a rehearsal result.
-func (f Finding) Result() result.LintFinding {
-	return result.LintFinding{Rule: f.Rule, Severity: f.Severity.String(), Step: f.Step, Statement: f.Statement,
-		File: f.File, Line: f.Line, Column: f.Column, Relation: f.Relation, Lock: f.Lock, Message: f.Message, Safe: f.Safe}
-}
-
-// Results converts findings for a rehearsal result; never nil.
-func Results(findings []Finding) []result.LintFinding {
-	out := make([]result.LintFinding, len(findings))
-	for i, f := range findings {
-		out[i] = f.Result()
-	}
-	return out
 }
 
 // Query is a statement of the application code, for the rules about
@@ -186,9 +128,9 @@ func WithQueries(qs ...Query) Option {
 }
 
 // Scenario lints the migration steps of a loaded scenario against its
-// baseline schema and its workloads' queries. The orchestrator puts the
-// findings into the result (see Results), where each is shown beside what
-// was measured for the same step and statement.
+// baseline schema and its workloads' queries. The orchestrator converts
+// the findings into its result, where each is shown beside what was
+// measured for the same step and statement.
 func Scenario(sc *scenarios.Scenario) []Finding {
 	var qs []Query
 	for _, w := range sc.Traffic.Workloads() {

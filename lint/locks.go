@@ -1,195 +1,181 @@
 package lint
 
 import (
-	"strings"
-
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/rehearse/rehearse/internal/pglock"
 )
-
-// lockMode is a table lock mode, weakest first, as in PostgreSQL's
-// "Explicit Locking" table; LOCK TABLE's mode numbers are the same.
-type lockMode int
-
-const (
-	noLock lockMode = iota
-	accessShare
-	rowShare
-	rowExclusive
-	shareUpdateExclusive
-	share
-	shareRowExclusive
-	exclusive
-	accessExclusive
-)
-
-var lockNames = []string{"", "AccessShareLock", "RowShareLock", "RowExclusiveLock", "ShareUpdateExclusiveLock",
-	"ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"}
-
-// String is the mode as pg_locks names it.
-func (m lockMode) String() string { return lockNames[m] }
-
-// words is the mode as messages say it ("ACCESS EXCLUSIVE").
-func (m lockMode) words() string {
-	name := strings.TrimSuffix(m.String(), "Lock")
-	var b strings.Builder
-	for i, r := range name {
-		if i > 0 && r >= 'A' && r <= 'Z' {
-			b.WriteByte(' ')
-		}
-		b.WriteRune(r)
-	}
-	return strings.ToUpper(b.String())
-}
-
-// article is the mode's words with "a" or "an" ("an ACCESS EXCLUSIVE").
-func (m lockMode) article() string {
-	w := m.words()
-	if strings.HasPrefix(w, "A") || strings.HasPrefix(w, "E") {
-		return "an " + w
-	}
-	return "a " + w
-}
-
-// blocksWrites reports whether the mode conflicts with the ROW EXCLUSIVE lock
-// of INSERT, UPDATE and DELETE: SHARE and stronger.
-func (m lockMode) blocksWrites() bool { return m >= share }
 
 // lockOn is a lock a statement takes on one relation.
 type lockOn struct {
 	relation string
-	mode     lockMode
+	mode     pglock.Mode
 }
 
 // predictLocks returns the table locks a statement takes, strongest per
 // relation, from PostgreSQL's documentation of each command.
 func predictLocks(n *pg_query.Node) []lockOn {
 	var locks []lockOn
-	add := func(rv *pg_query.RangeVar, m lockMode) {
-		if rv != nil && m > noLock {
-			locks = append(locks, lockOn{relation: relName(rv), mode: m})
+	switch st := n.GetNode().(type) {
+	case *pg_query.Node_AlterTableStmt:
+		locks = alterTableLocks(st.AlterTableStmt)
+	case *pg_query.Node_RenameStmt:
+		locks = renameLocks(st.RenameStmt)
+	case *pg_query.Node_IndexStmt:
+		locks = on(st.IndexStmt.GetRelation(), weakerIf(st.IndexStmt.GetConcurrent(), pglock.Share))
+	case *pg_query.Node_DropStmt:
+		locks = dropLocks(st.DropStmt)
+	case *pg_query.Node_CreateTrigStmt:
+		locks = on(st.CreateTrigStmt.GetRelation(), pglock.ShareRowExclusive)
+	case *pg_query.Node_CreateStmt:
+		locks = onAll(createReferences(st.CreateStmt), pglock.ShareRowExclusive)
+	case *pg_query.Node_TruncateStmt:
+		locks = onAll(rangeVars(st.TruncateStmt.GetRelations()), pglock.AccessExclusive)
+	case *pg_query.Node_LockStmt:
+		locks = onAll(rangeVars(st.LockStmt.GetRelations()), lockStmtMode(st.LockStmt))
+	case *pg_query.Node_VacuumStmt:
+		locks = vacuumLocks(st.VacuumStmt)
+	case *pg_query.Node_ClusterStmt:
+		locks = on(st.ClusterStmt.GetRelation(), pglock.AccessExclusive)
+	case *pg_query.Node_RefreshMatViewStmt:
+		mode := pglock.AccessExclusive
+		if st.RefreshMatViewStmt.GetConcurrent() {
+			mode = pglock.Exclusive
 		}
-	}
-	switch {
-	case n.GetAlterTableStmt() != nil:
-		at := n.GetAlterTableStmt()
-		mode := noLock
-		for _, c := range at.GetCmds() {
-			cmd := c.GetAlterTableCmd()
-			mode = max(mode, alterCmdLock(cmd))
-			for _, rv := range referencedTables(cmd) {
-				add(rv, shareRowExclusive)
-			}
-		}
-		add(at.GetRelation(), mode)
-	case n.GetRenameStmt() != nil:
-		rs := n.GetRenameStmt()
-		mode := accessExclusive
-		if rs.GetRenameType() == pg_query.ObjectType_OBJECT_INDEX {
-			mode = shareUpdateExclusive
-		}
-		add(rs.GetRelation(), mode)
-	case n.GetIndexStmt() != nil:
-		is := n.GetIndexStmt()
-		mode := share
-		if is.GetConcurrent() {
-			mode = shareUpdateExclusive
-		}
-		add(is.GetRelation(), mode)
-	case n.GetDropStmt() != nil:
-		ds := n.GetDropStmt()
-		mode := accessExclusive
-		if ds.GetConcurrent() {
-			mode = shareUpdateExclusive
-		}
-		switch ds.GetRemoveType() {
-		case pg_query.ObjectType_OBJECT_TABLE, pg_query.ObjectType_OBJECT_INDEX, pg_query.ObjectType_OBJECT_MATVIEW,
-			pg_query.ObjectType_OBJECT_VIEW:
-			for _, name := range dropNames(ds) {
-				locks = append(locks, lockOn{relation: name, mode: mode})
-			}
-		}
-	case n.GetCreateTrigStmt() != nil:
-		add(n.GetCreateTrigStmt().GetRelation(), shareRowExclusive)
-	case n.GetCreateStmt() != nil:
-		for _, rv := range createReferences(n.GetCreateStmt()) {
-			add(rv, shareRowExclusive)
-		}
-	case n.GetTruncateStmt() != nil:
-		for _, r := range n.GetTruncateStmt().GetRelations() {
-			add(r.GetRangeVar(), accessExclusive)
-		}
-	case n.GetLockStmt() != nil:
-		ls := n.GetLockStmt()
-		for _, r := range ls.GetRelations() {
-			add(r.GetRangeVar(), lockMode(min(max(int(ls.GetMode()), 1), int(accessExclusive))))
-		}
-	case n.GetVacuumStmt() != nil:
-		vs := n.GetVacuumStmt()
-		mode := shareUpdateExclusive
-		if hasOption(vs.GetOptions(), "full") {
-			mode = accessExclusive
-		}
-		for _, r := range vs.GetRels() {
-			add(r.GetVacuumRelation().GetRelation(), mode)
-		}
-	case n.GetClusterStmt() != nil:
-		add(n.GetClusterStmt().GetRelation(), accessExclusive)
-	case n.GetRefreshMatViewStmt() != nil:
-		mode := accessExclusive
-		if n.GetRefreshMatViewStmt().GetConcurrent() {
-			mode = exclusive
-		}
-		add(n.GetRefreshMatViewStmt().GetRelation(), mode)
-	case n.GetReindexStmt() != nil:
-		mode := share
-		if hasOption(n.GetReindexStmt().GetParams(), "concurrently") {
-			mode = shareUpdateExclusive
-		}
-		add(n.GetReindexStmt().GetRelation(), mode)
-	case n.GetUpdateStmt() != nil:
-		add(n.GetUpdateStmt().GetRelation(), rowExclusive)
-	case n.GetDeleteStmt() != nil:
-		add(n.GetDeleteStmt().GetRelation(), rowExclusive)
-	case n.GetInsertStmt() != nil:
-		add(n.GetInsertStmt().GetRelation(), rowExclusive)
+		locks = on(st.RefreshMatViewStmt.GetRelation(), mode)
+	case *pg_query.Node_ReindexStmt:
+		concurrent := hasOption(st.ReindexStmt.GetParams(), "concurrently")
+		locks = on(st.ReindexStmt.GetRelation(), weakerIf(concurrent, pglock.Share))
+	case *pg_query.Node_UpdateStmt:
+		locks = on(st.UpdateStmt.GetRelation(), pglock.RowExclusive)
+	case *pg_query.Node_DeleteStmt:
+		locks = on(st.DeleteStmt.GetRelation(), pglock.RowExclusive)
+	case *pg_query.Node_InsertStmt:
+		locks = on(st.InsertStmt.GetRelation(), pglock.RowExclusive)
 	}
 	return strongestPerRelation(locks)
 }
 
+// on is the lock mode m on rv; none for a missing relation or no lock.
+func on(rv *pg_query.RangeVar, m pglock.Mode) []lockOn {
+	if rv == nil || m == pglock.None {
+		return nil
+	}
+	return []lockOn{{relation: relName(rv), mode: m}}
+}
+
+func onAll(rvs []*pg_query.RangeVar, m pglock.Mode) []lockOn {
+	var out []lockOn
+	for _, rv := range rvs {
+		out = append(out, on(rv, m)...)
+	}
+	return out
+}
+
+func rangeVars(nodes []*pg_query.Node) []*pg_query.RangeVar {
+	out := make([]*pg_query.RangeVar, 0, len(nodes))
+	for _, n := range nodes {
+		out = append(out, n.GetRangeVar())
+	}
+	return out
+}
+
+// weakerIf is SHARE UPDATE EXCLUSIVE for the CONCURRENTLY form of a
+// command, whose plain form takes m.
+func weakerIf(concurrently bool, m pglock.Mode) pglock.Mode {
+	if concurrently {
+		return pglock.ShareUpdateExclusive
+	}
+	return m
+}
+
+// alterTableLocks: the strongest of the subcommands' locks on the table,
+// and SHARE ROW EXCLUSIVE on the tables new foreign keys point to.
+func alterTableLocks(at *pg_query.AlterTableStmt) []lockOn {
+	var locks []lockOn
+	mode := pglock.None
+	for _, c := range at.GetCmds() {
+		cmd := c.GetAlterTableCmd()
+		mode = max(mode, alterCmdLock(cmd))
+		locks = append(locks, onAll(referencedTables(cmd), pglock.ShareRowExclusive)...)
+	}
+	return append(locks, on(at.GetRelation(), mode)...)
+}
+
+// renameLocks: ALTER INDEX ... RENAME takes SHARE UPDATE EXCLUSIVE, every
+// other rename ACCESS EXCLUSIVE.
+func renameLocks(rs *pg_query.RenameStmt) []lockOn {
+	mode := pglock.AccessExclusive
+	if rs.GetRenameType() == pg_query.ObjectType_OBJECT_INDEX {
+		mode = pglock.ShareUpdateExclusive
+	}
+	return on(rs.GetRelation(), mode)
+}
+
+// dropLocks: DROP TABLE, INDEX, VIEW and MATERIALIZED VIEW take ACCESS
+// EXCLUSIVE on what they drop (DROP INDEX CONCURRENTLY: SHARE UPDATE
+// EXCLUSIVE).
+func dropLocks(ds *pg_query.DropStmt) []lockOn {
+	switch ds.GetRemoveType() {
+	case pg_query.ObjectType_OBJECT_TABLE, pg_query.ObjectType_OBJECT_INDEX, pg_query.ObjectType_OBJECT_MATVIEW,
+		pg_query.ObjectType_OBJECT_VIEW:
+	default:
+		return nil
+	}
+	mode := weakerIf(ds.GetConcurrent(), pglock.AccessExclusive)
+	var locks []lockOn
+	for _, name := range dropNames(ds) {
+		locks = append(locks, lockOn{relation: name, mode: mode})
+	}
+	return locks
+}
+
+// lockStmtMode is LOCK TABLE's mode: its numbers are pglock's.
+func lockStmtMode(ls *pg_query.LockStmt) pglock.Mode {
+	return pglock.Mode(min(max(int(ls.GetMode()), int(pglock.AccessShare)), int(pglock.AccessExclusive)))
+}
+
+// vacuumLocks: VACUUM takes SHARE UPDATE EXCLUSIVE, VACUUM FULL ACCESS
+// EXCLUSIVE.
+func vacuumLocks(vs *pg_query.VacuumStmt) []lockOn {
+	mode := pglock.ShareUpdateExclusive
+	if hasOption(vs.GetOptions(), "full") {
+		mode = pglock.AccessExclusive
+	}
+	var locks []lockOn
+	for _, r := range vs.GetRels() {
+		locks = append(locks, on(r.GetVacuumRelation().GetRelation(), mode)...)
+	}
+	return locks
+}
+
 // alterCmdLock is the lock one ALTER TABLE subcommand takes on its table.
-func alterCmdLock(cmd *pg_query.AlterTableCmd) lockMode {
+func alterCmdLock(cmd *pg_query.AlterTableCmd) pglock.Mode {
 	switch cmd.GetSubtype() {
 	case pg_query.AlterTableType_AT_AddConstraint:
 		if cmd.GetDef().GetConstraint().GetContype() == pg_query.ConstrType_CONSTR_FOREIGN {
-			return shareRowExclusive
+			return pglock.ShareRowExclusive
 		}
 	case pg_query.AlterTableType_AT_ValidateConstraint, pg_query.AlterTableType_AT_SetStatistics,
 		pg_query.AlterTableType_AT_ClusterOn, pg_query.AlterTableType_AT_DropCluster,
 		pg_query.AlterTableType_AT_SetRelOptions, pg_query.AlterTableType_AT_ResetRelOptions,
 		pg_query.AlterTableType_AT_AttachPartition, pg_query.AlterTableType_AT_DetachPartitionFinalize:
-		return shareUpdateExclusive
+		return pglock.ShareUpdateExclusive
 	case pg_query.AlterTableType_AT_EnableTrig, pg_query.AlterTableType_AT_EnableAlwaysTrig,
 		pg_query.AlterTableType_AT_EnableReplicaTrig, pg_query.AlterTableType_AT_DisableTrig,
 		pg_query.AlterTableType_AT_EnableTrigAll, pg_query.AlterTableType_AT_DisableTrigAll,
 		pg_query.AlterTableType_AT_EnableTrigUser, pg_query.AlterTableType_AT_DisableTrigUser:
-		return shareRowExclusive
+		return pglock.ShareRowExclusive
 	}
-	return accessExclusive
+	return pglock.AccessExclusive
 }
 
 // referencedTables returns the tables a subcommand adds a foreign key to.
 func referencedTables(cmd *pg_query.AlterTableCmd) []*pg_query.RangeVar {
 	var out []*pg_query.RangeVar
-	switch cmd.GetSubtype() {
-	case pg_query.AlterTableType_AT_AddConstraint:
-		if c := cmd.GetDef().GetConstraint(); c.GetContype() == pg_query.ConstrType_CONSTR_FOREIGN {
-			out = append(out, c.GetPktable())
-		}
-	case pg_query.AlterTableType_AT_AddColumn:
-		for _, cn := range cmd.GetDef().GetColumnDef().GetConstraints() {
-			if c := cn.GetConstraint(); c.GetContype() == pg_query.ConstrType_CONSTR_FOREIGN {
-				out = append(out, c.GetPktable())
-			}
+	for _, a := range addedConstraints(cmd) {
+		if a.c.GetContype() == pg_query.ConstrType_CONSTR_FOREIGN {
+			out = append(out, a.c.GetPktable())
 		}
 	}
 	return out
@@ -229,44 +215,39 @@ func strongestPerRelation(locks []lockOn) []lockOn {
 	return out
 }
 
-// relName names a relation as pg_locks' regclass does for the public
-// schema: "users", or "schema.table" elsewhere.
-func relName(rv *pg_query.RangeVar) string {
-	return qualify(rv.GetSchemaname(), rv.GetRelname())
-}
-
-func qualify(schema, rel string) string {
-	if schema == "" || schema == "public" {
-		return rel
-	}
-	return schema + "." + rel
-}
-
-// dropNames returns the names a DROP statement drops.
-func dropNames(ds *pg_query.DropStmt) []string {
-	var out []string
-	for _, obj := range ds.GetObjects() {
-		var parts []string
-		for _, item := range obj.GetList().GetItems() {
-			parts = append(parts, item.GetString_().GetSval())
-		}
-		switch len(parts) {
-		case 1:
-			out = append(out, parts[0])
-		case 2:
-			out = append(out, qualify(parts[0], parts[1]))
-		case 3:
-			out = append(out, qualify(parts[1], parts[2]))
+func lockFor(locks []lockOn, rel string) pglock.Mode {
+	for _, lk := range locks {
+		if lk.relation == rel {
+			return lk.mode
 		}
 	}
-	return out
+	return pglock.None
 }
 
-func hasOption(opts []*pg_query.Node, name string) bool {
-	for _, o := range opts {
-		if strings.EqualFold(o.GetDefElem().GetDefname(), name) {
-			return true
+// addedConstraint is a constraint an ALTER TABLE subcommand adds; col is
+// set for one written on an added column.
+type addedConstraint struct {
+	c   *pg_query.Constraint
+	col string
+}
+
+// addedConstraints returns the constraints of ADD CONSTRAINT and of the
+// column definition of ADD COLUMN.
+func addedConstraints(cmd *pg_query.AlterTableCmd) []addedConstraint {
+	switch cmd.GetSubtype() {
+	case pg_query.AlterTableType_AT_AddConstraint:
+		if c := cmd.GetDef().GetConstraint(); c != nil {
+			return []addedConstraint{{c: c}}
 		}
+	case pg_query.AlterTableType_AT_AddColumn:
+		def := cmd.GetDef().GetColumnDef()
+		var out []addedConstraint
+		for _, cn := range def.GetConstraints() {
+			if c := cn.GetConstraint(); c != nil {
+				out = append(out, addedConstraint{c: c, col: def.GetColname()})
+			}
+		}
+		return out
 	}
-	return false
+	return nil
 }

@@ -1,6 +1,10 @@
 package lint
 
 import (
+	"fmt"
+	"sort"
+	"strings"
+
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
@@ -109,3 +113,23 @@ func (u *usage) usesColumn(table, col string) bool {
 
 // runsAfter reports whether the query still runs once step i has started.
 func (u *usage) runsAfter(i int) bool { return u.stopAfter < 0 || u.stopAfter >= i }
+
+// users names the queries that still run at step i and match.
+func (l *linter) users(i int, match func(*usage) bool) []string {
+	var out []string
+	for _, u := range l.queries {
+		if u.runsAfter(i) && match(u) {
+			out = append(out, u.Workload+" query "+u.Name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// list names up to three users and counts the rest.
+func list(names []string) string {
+	if len(names) > 3 {
+		return strings.Join(names[:3], ", ") + fmt.Sprintf(" and %d more", len(names)-3)
+	}
+	return strings.Join(names, ", ")
+}

@@ -87,7 +87,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts ...Option) (*result.R
 		r.seed = *o.seed
 	}
 	defer r.cleanup()
-	r.lint = lint.Results(lint.Scenario(sc))
+	r.lint = LintFindings(lint.Scenario(sc))
 
 	if err := r.prepare(ctx); err != nil {
 		return r.aborted(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rehearse/rehearse/lint"
+	"github.com/rehearse/rehearse/rehearse"
 	"github.com/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/scenarios"
 )
@@ -125,7 +126,7 @@ func writeFindings(stdout, stderr io.Writer, findings []lint.Finding, format str
 		enc.SetIndent("", "  ")
 		return enc.Encode(struct {
 			Findings []result.LintFinding `json:"findings"`
-		}{lint.Results(findings)})
+		}{rehearse.LintFindings(findings)})
 	}
 	for _, f := range findings {
 		if _, err := fmt.Fprintln(stdout, f); err != nil {
