@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/rehearse/rehearse/internal/pglock"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/rehearse/rehearse/internal/pglock"
 )
 
 // checkEnumAddValueInTx flags ALTER TYPE ... ADD VALUE inside a transaction

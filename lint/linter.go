@@ -10,11 +10,11 @@ import (
 
 // linter follows the schema through the steps and gathers findings.
 type linter struct {
-	opts     options
-	cat      *scenarios.Catalog
-	checks   *notNullChecks
-	queries  []*usage
-	objects  *objects
+	opts    options
+	cat     *scenarios.Catalog
+	checks  *notNullChecks
+	queries []*usage
+	objects *objects
 	// background are the sessions beside the traffic, with their locks.
 	background []heldBy
 	findings   []Finding
