@@ -27,7 +27,7 @@ func checkDomainConstraint(l *linter, s *stepState) {
 	}
 	l.add(s, RuleDomainConstraint, Error, rel, mode,
 		fmt.Sprintf("ALTER DOMAIN %s ADD CONSTRAINT checks every existing value of the domain in every table that uses it, holding a SHARE lock on each: writes to them wait for the scans.", domain),
-		fmt.Sprintf("ALTER DOMAIN %s ADD CONSTRAINT ... NOT VALID (new values are checked at once); then, in another transaction, ALTER DOMAIN %s VALIDATE CONSTRAINT ..., which does not block writes.", domain, domain)).Effect = EffectScan
+		fmt.Sprintf("ALTER DOMAIN %s ADD CONSTRAINT ... NOT VALID: new values are checked at once, old ones are not scanned. Unlike a table's, a domain's VALIDATE CONSTRAINT holds SHARE on each table while it scans (measured): validate it when writes can wait, or put the CHECK on the table columns, where NOT VALID and VALIDATE do not block writes.", domain)).Effect = EffectScan
 }
 
 // tableUsingType returns the first table (by name) with a column of type

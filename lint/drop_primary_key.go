@@ -9,7 +9,7 @@ import (
 )
 
 // checkDropPrimaryKey flags ALTER TABLE ... DROP CONSTRAINT of a table's
-// primary key. The default replica identity is the primary key: without
+// primary key, unless its replica identity was set to something else. The default replica identity is the primary key: without
 // it, UPDATE and DELETE on a table in a publication fail (55000) and
 // logical replicas cannot apply changes. An error when the table is known
 // to be published, a warning otherwise.
@@ -19,7 +19,8 @@ func checkDropPrimaryKey(l *linter, s *stepState) {
 		return
 	}
 	for _, cmd := range cmds {
-		if cmd.GetSubtype() != pg_query.AlterTableType_AT_DropConstraint || l.objects.primaryKey[rel] != cmd.GetName() {
+		if cmd.GetSubtype() != pg_query.AlterTableType_AT_DropConstraint || l.objects.primaryKey[rel] != cmd.GetName() ||
+			l.objects.replicaIdentity[rel] {
 			continue
 		}
 		sev, msg := Warning, fmt.Sprintf("dropping %s, the primary key of %s, leaves it without replica identity: if %s is in a publication, every UPDATE and DELETE on it fails with SQLSTATE 55000, and logical replicas stop receiving them.", cmd.GetName(), rel, rel)

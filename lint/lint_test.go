@@ -105,6 +105,9 @@ func TestRulesAreListed(t *testing.T) {
 			t.Errorf("rule %q listed twice or without a summary", r.ID)
 		}
 		ids[r.ID] = true
+		if !r.Off && r.Proof == "" {
+			t.Errorf("rule %s is on by default and says nothing of its proof", r.ID)
+		}
 	}
 	for _, id := range []string{RuleIndexNotConcurrent, RuleAlterColumnType, RuleSetNotNull, RuleConstraintNotValid,
 		RuleVolatileDefault, RuleRequiredColumn, RuleRenameInUse, RuleDropInUse, RuleUniqueConstraint,

@@ -14,10 +14,16 @@ type objects struct {
 	primaryKey map[string]string // table → name of its primary key constraint
 	published  map[string]bool   // tables in a publication
 	allTables  bool              // a publication FOR ALL TABLES exists
+	// replicaIdentity marks tables whose replica identity was set
+	// explicitly (USING INDEX, FULL): it no longer rests on the primary key.
+	replicaIdentity map[string]bool
+	// checks maps a table to its CHECK constraints by name: validated or not.
+	checks map[string]map[string]bool
 }
 
 func newObjects() *objects {
-	return &objects{indexTable: map[string]string{}, primaryKey: map[string]string{}, published: map[string]bool{}}
+	return &objects{indexTable: map[string]string{}, primaryKey: map[string]string{}, published: map[string]bool{},
+		replicaIdentity: map[string]bool{}, checks: map[string]map[string]bool{}}
 }
 
 // track updates the objects after statement n.
@@ -45,15 +51,39 @@ func (o *objects) track(n *pg_query.Node) {
 			for _, a := range addedConstraints(cmd) {
 				o.constraint(table, a.c)
 			}
-			if cmd.GetSubtype() == pg_query.AlterTableType_AT_DropConstraint && o.primaryKey[table] == cmd.GetName() {
-				delete(o.primaryKey, table)
-			}
+			o.alterCmd(table, cmd)
 		}
 	case *pg_query.Node_CreatePublicationStmt:
 		o.publication(st.CreatePublicationStmt.GetForAllTables(), st.CreatePublicationStmt.GetPubobjects())
 	case *pg_query.Node_AlterPublicationStmt:
 		o.publication(st.AlterPublicationStmt.GetForAllTables(), st.AlterPublicationStmt.GetPubobjects())
 	}
+}
+
+func (o *objects) alterCmd(table string, cmd *pg_query.AlterTableCmd) {
+	switch cmd.GetSubtype() {
+	case pg_query.AlterTableType_AT_DropConstraint:
+		if o.primaryKey[table] == cmd.GetName() {
+			delete(o.primaryKey, table)
+		}
+		delete(o.checks[table], cmd.GetName())
+	case pg_query.AlterTableType_AT_ReplicaIdentity:
+		o.replicaIdentity[table] = true
+	case pg_query.AlterTableType_AT_ValidateConstraint:
+		if _, ok := o.checks[table][cmd.GetName()]; ok {
+			o.checks[table][cmd.GetName()] = true
+		}
+	}
+}
+
+// hasValidatedCheck reports whether table has a validated CHECK constraint.
+func (o *objects) hasValidatedCheck(table string) bool {
+	for _, validated := range o.checks[table] {
+		if validated {
+			return true
+		}
+	}
+	return false
 }
 
 // constraint records a PRIMARY KEY, under the name PostgreSQL gives an
@@ -71,6 +101,11 @@ func (o *objects) constraint(table string, c *pg_query.Constraint) {
 		if c.GetConname() != "" {
 			o.indexTable[c.GetConname()] = table
 		}
+	case pg_query.ConstrType_CONSTR_CHECK:
+		if o.checks[table] == nil {
+			o.checks[table] = map[string]bool{}
+		}
+		o.checks[table][c.GetConname()] = !c.GetSkipValidation()
 	}
 }
 

@@ -27,6 +27,9 @@ const (
 	// EffectQueues: the statement waits for a lock another session holds,
 	// and queries on the relation queue behind it.
 	EffectQueues Effect = "queues"
+	// EffectHeld: Lock, taken by an earlier statement of the transaction,
+	// is still held while this one runs.
+	EffectHeld Effect = "held"
 )
 
 // Measured is what a rehearsal or a proof saw one statement do.
@@ -35,9 +38,10 @@ type Measured struct {
 	// or the rehearsal stopped): nothing can be confirmed.
 	Ran bool
 	// Locks is the strongest lock the session held on each relation right
-	// after the statement; nil when they were not traced (a statement run
-	// outside a transaction).
-	Locks map[string]pglock.Mode
+	// after the statement, and Before the same right before it; nil when
+	// they were not traced. A statement's own lock is hidden when an
+	// earlier statement of its transaction took one as strong.
+	Locks, Before map[string]pglock.Mode
 	// Rewrote and Scanned are the relations rewritten and read
 	// sequentially; nil when not traced.
 	Rewrote, Scanned []string
@@ -86,8 +90,10 @@ func (f Finding) Check(m Measured) (Proof, string) {
 		return NotExercised, "the statement failed with " + m.SQLState
 	}
 	if f.Lock != "" && m.Locks != nil && f.Effect != EffectFails {
-		got := m.Locks[f.Relation]
-		note(got.String() == f.Lock, fmt.Sprintf("%s on %s (measured %s)", f.Lock, f.Relation, orNone(got.String())))
+		got, claim := m.Locks[f.Relation], pglock.Parse(f.Lock)
+		if f.Effect == EffectHeld || m.Before[f.Relation] < claim {
+			note(got == claim, fmt.Sprintf("%s on %s (measured %s)", f.Lock, f.Relation, orNone(got.String())))
+		}
 	}
 	switch f.Effect {
 	case EffectRewrite:
