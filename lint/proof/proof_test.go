@@ -76,7 +76,7 @@ var fixtures = []fixture{
 	{rule: lint.RuleDomainConstraint, ddl: "CREATE DOMAIN label AS text; CREATE TABLE people (id bigint, tag label);",
 		data:   "INSERT INTO people SELECT g, 'x' || g FROM generate_series(1, 2000) g;",
 		hazard: []spec{{sql: "ALTER DOMAIN label ADD CONSTRAINT short CHECK (length(VALUE) < 100)"}},
-		safe: []spec{{sql: "ALTER DOMAIN label ADD CONSTRAINT short CHECK (length(VALUE) < 100) NOT VALID"}}},
+		safe:   []spec{{sql: "ALTER DOMAIN label ADD CONSTRAINT short CHECK (length(VALUE) < 100) NOT VALID"}}},
 	{rule: lint.RuleTruncateCascade, data: "ALTER TABLE child ADD FOREIGN KEY (t_id) REFERENCES t (id);",
 		hazard: []spec{{sql: "TRUNCATE t CASCADE"}},
 		safe:   []spec{{sql: "TRUNCATE child, t"}}, clean: succeeds,
