@@ -80,6 +80,10 @@ type Finding struct {
 	// it claims the statement fails with, for EffectFails.
 	Effect   Effect
 	SQLState string
+	// Rows and Bytes are the size of Relation, when Sized: known from a
+	// profile or the database (WithSizes) for a finding about slow work.
+	Rows, Bytes int64
+	Sized       bool
 }
 
 // String formats the finding as one line that editors and CI annotations
@@ -125,6 +129,8 @@ type options struct {
 	enabled, disabled map[string]bool
 	// background are statements sessions beside the traffic hold locks with.
 	background []Background
+	// sizes are the tables' sizes; nil when unknown.
+	sizes map[string]TableSize
 }
 
 // Background is a session that runs beside the traffic and holds a lock
@@ -251,5 +257,6 @@ func Steps(steps []*scenarios.Step, opts ...Option) []Finding {
 			l.step(i, st)
 		}
 	}
+	applySizes(l.findings, o.sizes)
 	return l.findings
 }

@@ -24,6 +24,9 @@ type lintFlags struct {
 	migrationsFormat string
 	pgVersion        int
 	enable           []string
+	profile, dsn     string
+	// sizes are the tables' sizes read from profile or dsn; nil: unknown.
+	sizes map[string]lint.TableSize
 }
 
 func newLintCmd() *cobra.Command {
@@ -44,6 +47,11 @@ Text output is one line per finding, FILE:LINE: RULE: severity: message.
 Exit codes: 0 no finding at or above --fail-on, 1 there is one, 2 bad input.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			sizes, err := lintSizes(cmd, f.profile, f.dsn)
+			if err != nil {
+				return cannotRun(err)
+			}
+			f.sizes = sizes
 			return runLint(cmd.OutOrStdout(), cmd.ErrOrStderr(), args, f)
 		},
 	}
@@ -52,6 +60,8 @@ Exit codes: 0 no finding at or above --fail-on, 1 there is one, 2 bad input.`,
 	cmd.Flags().StringVar(&f.migrationsFormat, "migrations-format", "auto", "format of migration directories and files: auto, golang-migrate, goose, flyway, dbmate or sql")
 	cmd.Flags().IntVar(&f.pgVersion, "pg-version", 0, "major version of the target server (default: a scenario's postgres.version, else the newest installed server)")
 	cmd.Flags().StringSliceVar(&f.enable, "enable", nil, "turn on rules that are off by default (the style rules), by id")
+	cmd.Flags().StringVar(&f.profile, "profile", "", "a profile (rehearse profile) with the tables' sizes: findings about scans and rewrites carry them, and their severity follows them")
+	cmd.Flags().StringVar(&f.dsn, "dsn", "", "read the tables' sizes from this database's statistics (read-only), as --profile does")
 	return cmd
 }
 
@@ -80,6 +90,9 @@ func runLint(stdout, stderr io.Writer, args []string, f lintFlags) error {
 	if err := writeFindings(stdout, stderr, findings, f.format, !bad); err != nil {
 		return cannotRun(err)
 	}
+	if f.format == "text" && f.sizes == nil && aboutSlowWork(findings) {
+		fmt.Fprintln(stderr, "table sizes unknown: scans and rewrites are judged as on a large table (give --profile FILE or --dsn URL)")
+	}
 	switch {
 	case bad:
 		return &exitError{code: exitCannotRun}
@@ -87,6 +100,50 @@ func runLint(stdout, stderr io.Writer, args []string, f lintFlags) error {
 		return &exitError{code: exitFail}
 	}
 	return nil
+}
+
+// lintSizes reads the tables' sizes from a profile file or a database's
+// statistics; nil when neither is given.
+func lintSizes(cmd *cobra.Command, profilePath, dsn string) (map[string]lint.TableSize, error) {
+	var prof *scenarios.Profile
+	switch {
+	case profilePath != "":
+		file, err := os.Open(profilePath)
+		if err != nil {
+			return nil, fmt.Errorf("--profile: %w", err)
+		}
+		defer file.Close()
+		if prof, err = scenarios.ReadProfile(file); err != nil {
+			return nil, fmt.Errorf("--profile %s: %w", profilePath, err)
+		}
+	case dsn != "":
+		var err error
+		if prof, err = readProfile(cmd, dsn, nil); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, nil
+	}
+	sizes := map[string]lint.TableSize{}
+	for _, t := range prof.Tables {
+		block := t.BlockSize
+		if block == 0 {
+			block = 8192
+		}
+		sizes[t.Name] = lint.TableSize{Rows: int64(max(t.Rows, 0)), Bytes: t.Pages * block}
+	}
+	return sizes, nil
+}
+
+// aboutSlowWork reports whether a finding is about a scan or a rewrite,
+// whose cost depends on the table's size.
+func aboutSlowWork(findings []lint.Finding) bool {
+	for _, f := range findings {
+		if f.Effect == lint.EffectScan || f.Effect == lint.EffectRewrite {
+			return true
+		}
+	}
+	return false
 }
 
 // knownRules checks that every id names a rule.
@@ -107,7 +164,7 @@ func knownRules(ids []string) error {
 // unless --pg-version is given, and without either the newest installed
 // server's version is the target.
 func lintOptions(f lintFlags, scenarioVersion string) []lint.Option {
-	opts := []lint.Option{lint.Enable(f.enable...)}
+	opts := []lint.Option{lint.Enable(f.enable...), lint.WithSizes(f.sizes)}
 	switch {
 	case f.pgVersion > 0:
 		opts = append(opts, lint.WithVersion(f.pgVersion))
