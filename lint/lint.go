@@ -211,8 +211,9 @@ func WithQueries(qs ...Query) Option {
 }
 
 // Scenario lints the migration steps of a loaded scenario against its
-// baseline schema, its workloads' queries, its background sessions and its
-// postgres.version (unless opts set another). The orchestrator converts
+// baseline schema, its workloads' queries, its background sessions, its
+// postgres.version and its data profile's table sizes (unless opts set
+// others). The orchestrator converts
 // the findings into its result, where each is shown beside what was
 // measured for the same step and statement.
 func Scenario(sc *scenarios.Scenario, opts ...Option) []Finding {
@@ -238,6 +239,10 @@ func Scenario(sc *scenarios.Scenario, opts ...Option) []Finding {
 		}
 	}
 	base := []Option{WithSchema(sc.SchemaSQL), WithQueries(qs...), WithBackground(bs...)}
+	if sc.Data.ProfileData != nil {
+		// The profile's sizes are production's: what the migration will meet.
+		base = append(base, WithSizes(SizesFromProfile(sc.Data.ProfileData)))
+	}
 	if v, err := strconv.Atoi(strings.SplitN(sc.Postgres.Version, ".", 2)[0]); err == nil {
 		base = append(base, WithVersion(v))
 	}

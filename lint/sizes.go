@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/rehearse/rehearse/internal/human"
+	"github.com/rehearse/rehearse/scenarios"
 )
 
 // TableSize is what a profile or the database says of a table's size.
@@ -19,6 +20,20 @@ type TableSize struct {
 // 1,000,000 rows and 1 GB, the rule's own above.
 func WithSizes(sizes map[string]TableSize) Option {
 	return func(o *options) { o.sizes = sizes }
+}
+
+// SizesFromProfile reads the tables' sizes from a profile (rehearse
+// profile): the planner's row estimate and relpages times the block size.
+func SizesFromProfile(p *scenarios.Profile) map[string]TableSize {
+	sizes := map[string]TableSize{}
+	for _, t := range p.Tables {
+		block := t.BlockSize
+		if block == 0 {
+			block = 8192
+		}
+		sizes[t.Name] = TableSize{Rows: int64(max(t.Rows, 0)), Bytes: t.Pages * block}
+	}
+	return sizes
 }
 
 // Size thresholds of the severity of a finding about slow work.

@@ -90,7 +90,7 @@ func runLint(stdout, stderr io.Writer, args []string, f lintFlags) error {
 	if err := writeFindings(stdout, stderr, findings, f.format, !bad); err != nil {
 		return cannotRun(err)
 	}
-	if f.format == "text" && f.sizes == nil && aboutSlowWork(findings) {
+	if f.format == "text" && !sized(findings) && aboutSlowWork(findings) {
 		fmt.Fprintln(stderr, "table sizes unknown: scans and rewrites are judged as on a large table (give --profile FILE or --dsn URL)")
 	}
 	switch {
@@ -124,15 +124,18 @@ func lintSizes(cmd *cobra.Command, profilePath, dsn string) (map[string]lint.Tab
 	default:
 		return nil, nil
 	}
-	sizes := map[string]lint.TableSize{}
-	for _, t := range prof.Tables {
-		block := t.BlockSize
-		if block == 0 {
-			block = 8192
+	return lint.SizesFromProfile(prof), nil
+}
+
+// sized reports whether any finding knows its table's size (from --profile,
+// --dsn or a scenario's data profile).
+func sized(findings []lint.Finding) bool {
+	for _, f := range findings {
+		if f.Sized {
+			return true
 		}
-		sizes[t.Name] = lint.TableSize{Rows: int64(max(t.Rows, 0)), Bytes: t.Pages * block}
 	}
-	return sizes, nil
+	return false
 }
 
 // aboutSlowWork reports whether a finding is about a scan or a rewrite,
@@ -164,7 +167,10 @@ func knownRules(ids []string) error {
 // unless --pg-version is given, and without either the newest installed
 // server's version is the target.
 func lintOptions(f lintFlags, scenarioVersion string) []lint.Option {
-	opts := []lint.Option{lint.Enable(f.enable...), lint.WithSizes(f.sizes)}
+	opts := []lint.Option{lint.Enable(f.enable...)}
+	if f.sizes != nil {
+		opts = append(opts, lint.WithSizes(f.sizes))
+	}
 	switch {
 	case f.pgVersion > 0:
 		opts = append(opts, lint.WithVersion(f.pgVersion))
