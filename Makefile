@@ -8,7 +8,7 @@ export TESTCONTAINERS_RYUK_DISABLED ?= true
 GO ?= go
 PKGS := ./...
 
-.PHONY: build test test-image bench lint fuzz soak clean
+.PHONY: build test test-image bench lint fuzz soak clean prove-rules
 
 build:
 	$(GO) build -o bin/rehearse ./cmd/rehearse
@@ -33,6 +33,11 @@ lint:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./scenarios/
 	$(GO) test -run '^$$' -fuzz FuzzSplit -fuzztime 30s ./internal/pgsql/
+
+# Every lint rule rehearsed on PostgreSQL, hazard and safe form, with what
+# each fixture measured (the same tests run in `make test`, here verbose).
+prove-rules:
+	$(GO) test -count=1 -v ./lint/proof/
 
 # 30 minutes of traffic at 2,000 queries/s, logging RSS every minute (not in CI).
 soak:

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rehearse/rehearse/lint"
+	"github.com/rehearse/rehearse/provider"
 	"github.com/rehearse/rehearse/rehearse"
 	"github.com/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/scenarios"
@@ -21,6 +22,11 @@ type lintFlags struct {
 	format           string
 	failOn           string
 	migrationsFormat string
+	pgVersion        int
+	enable           []string
+	profile, dsn     string
+	// sizes are the tables' sizes read from profile or dsn; nil: unknown.
+	sizes map[string]lint.TableSize
 }
 
 func newLintCmd() *cobra.Command {
@@ -41,12 +47,21 @@ Text output is one line per finding, FILE:LINE: RULE: severity: message.
 Exit codes: 0 no finding at or above --fail-on, 1 there is one, 2 bad input.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			sizes, err := lintSizes(cmd, f.profile, f.dsn)
+			if err != nil {
+				return cannotRun(err)
+			}
+			f.sizes = sizes
 			return runLint(cmd.OutOrStdout(), cmd.ErrOrStderr(), args, f)
 		},
 	}
 	cmd.Flags().StringVar(&f.format, "format", "text", "output: text (FILE:LINE: RULE: severity: message) or json")
 	cmd.Flags().StringVar(&f.failOn, "fail-on", "error", "exit 1 when a finding is at least this severe: info, warning or error")
 	cmd.Flags().StringVar(&f.migrationsFormat, "migrations-format", "auto", "format of migration directories and files: auto, golang-migrate, goose, flyway, dbmate or sql")
+	cmd.Flags().IntVar(&f.pgVersion, "pg-version", 0, "major version of the target server (default: a scenario's postgres.version, else the newest installed server)")
+	cmd.Flags().StringSliceVar(&f.enable, "enable", nil, "turn on rules that are off by default (the style rules), by id")
+	cmd.Flags().StringVar(&f.profile, "profile", "", "a profile (rehearse profile) with the tables' sizes: findings about scans and rewrites carry them, and their severity follows them")
+	cmd.Flags().StringVar(&f.dsn, "dsn", "", "read the tables' sizes from this database's statistics (read-only), as --profile does")
 	return cmd
 }
 
@@ -58,10 +73,13 @@ func runLint(stdout, stderr io.Writer, args []string, f lintFlags) error {
 	if err != nil {
 		return cannotRun(fmt.Errorf("--fail-on: %w", err))
 	}
+	if err := knownRules(f.enable); err != nil {
+		return cannotRun(fmt.Errorf("--enable: %w", err))
+	}
 	var findings []lint.Finding
 	bad := false
 	for _, path := range args {
-		found, err := lintPath(path, f.migrationsFormat)
+		found, err := lintPath(path, f)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			bad = true
@@ -72,6 +90,9 @@ func runLint(stdout, stderr io.Writer, args []string, f lintFlags) error {
 	if err := writeFindings(stdout, stderr, findings, f.format, !bad); err != nil {
 		return cannotRun(err)
 	}
+	if f.format == "text" && !sized(findings) && aboutSlowWork(findings) {
+		fmt.Fprintln(stderr, "table sizes unknown: scans and rewrites are judged as on a large table (give --profile FILE or --dsn URL)")
+	}
 	switch {
 	case bad:
 		return &exitError{code: exitCannotRun}
@@ -81,8 +102,89 @@ func runLint(stdout, stderr io.Writer, args []string, f lintFlags) error {
 	return nil
 }
 
+// lintSizes reads the tables' sizes from a profile file or a database's
+// statistics; nil when neither is given.
+func lintSizes(cmd *cobra.Command, profilePath, dsn string) (map[string]lint.TableSize, error) {
+	var prof *scenarios.Profile
+	switch {
+	case profilePath != "":
+		file, err := os.Open(profilePath)
+		if err != nil {
+			return nil, fmt.Errorf("--profile: %w", err)
+		}
+		defer file.Close()
+		if prof, err = scenarios.ReadProfile(file); err != nil {
+			return nil, fmt.Errorf("--profile %s: %w", profilePath, err)
+		}
+	case dsn != "":
+		var err error
+		if prof, err = readProfile(cmd, dsn, nil); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, nil
+	}
+	return lint.SizesFromProfile(prof), nil
+}
+
+// sized reports whether any finding knows its table's size (from --profile,
+// --dsn or a scenario's data profile).
+func sized(findings []lint.Finding) bool {
+	for _, f := range findings {
+		if f.Sized {
+			return true
+		}
+	}
+	return false
+}
+
+// aboutSlowWork reports whether a finding is about a scan or a rewrite,
+// whose cost depends on the table's size.
+func aboutSlowWork(findings []lint.Finding) bool {
+	for _, f := range findings {
+		if f.Effect == lint.EffectScan || f.Effect == lint.EffectRewrite {
+			return true
+		}
+	}
+	return false
+}
+
+// knownRules checks that every id names a rule.
+func knownRules(ids []string) error {
+	known := map[string]bool{}
+	for _, r := range lint.Rules() {
+		known[r.ID] = true
+	}
+	for _, id := range ids {
+		if !known[id] {
+			return fmt.Errorf("no rule %q", id)
+		}
+	}
+	return nil
+}
+
+// lintOptions are the flags' options; a scenario's postgres.version stands
+// unless --pg-version is given, and without either the newest installed
+// server's version is the target.
+func lintOptions(f lintFlags, scenarioVersion string) []lint.Option {
+	opts := []lint.Option{lint.Enable(f.enable...)}
+	if f.sizes != nil {
+		opts = append(opts, lint.WithSizes(f.sizes))
+	}
+	switch {
+	case f.pgVersion > 0:
+		opts = append(opts, lint.WithVersion(f.pgVersion))
+	case scenarioVersion == "":
+		if dirs := provider.FindBinDirs(); len(dirs) > 0 {
+			opts = append(opts, lint.WithVersion(dirs[0].Major))
+		}
+	}
+	return opts
+}
+
 // lintPath lints one argument: a scenario, a SQL file or a migration directory.
-func lintPath(path, migrationsFormat string) ([]lint.Finding, error) {
+func lintPath(path string, f lintFlags) ([]lint.Finding, error) {
+	migrationsFormat := f.migrationsFormat
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, unwrapPathError(err))
@@ -93,19 +195,19 @@ func lintPath(path, migrationsFormat string) ([]lint.Finding, error) {
 		if err != nil {
 			return nil, err
 		}
-		return lint.Steps(steps), nil
+		return lint.Steps(steps, lintOptions(f, "")...), nil
 	case ext == ".yaml" || ext == ".yml":
 		sc, err := scenarios.Load(path)
 		if err != nil {
 			return nil, err
 		}
-		return lint.Scenario(sc), nil
+		return lint.Scenario(sc, lintOptions(f, sc.Postgres.Version)...), nil
 	case ext == ".sql":
 		step, err := scenarios.MigrationFileStep(path, migrationsFormat)
 		if err != nil {
 			return nil, err
 		}
-		return lint.Steps([]*scenarios.Step{step}), nil
+		return lint.Steps([]*scenarios.Step{step}, lintOptions(f, "")...), nil
 	}
 	return nil, fmt.Errorf("%s: not a scenario (.yaml), a SQL file (.sql) or a directory of migrations", path)
 }
