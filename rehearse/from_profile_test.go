@@ -85,6 +85,12 @@ func TestFromProfileRun(t *testing.T) {
 		if q.Count == 0 || q.Errors != 0 {
 			t.Errorf("query %s: %d runs, %d errors (%v), want runs and no errors", q.Name, q.Count, q.Errors, q.FirstError)
 		}
+		switch p := q.Production; {
+		case q.Name == "checkout" && p != nil:
+			t.Errorf("the hand-written transaction has production figures %+v", p)
+		case q.Name != "checkout" && (p == nil || p.TargetCallsPerS != p.CallsPerS*0.5 || p.MeanMS == 0 || p.LatencyRatio == 0):
+			t.Errorf("query %s: production %+v, want production's figures, the target at scale 0.5 and a latency ratio", q.Name, p)
+		}
 	}
 	for _, name := range []string{"select_users_1", "select_orders_2", "select_users_3", "insert_orders_4", "update_users_5", "checkout"} {
 		if !seen[name] {

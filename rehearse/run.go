@@ -394,6 +394,7 @@ func (r *rehearsal) finish(ctx context.Context) trafficRecord {
 		t.replication = r.replication.Stop(ctx)
 	}
 	t.phases = r.clock.snapshot()
+	withProduction(r.sc, t.workloads, t.phases) // fidelity.go
 	return t
 }
 

@@ -1,0 +1,31 @@
+package result
+
+// Production sets a query made from a production profile
+// (traffic.<workload>.from_profile) beside what production did, so that a
+// reader sees how far to trust the rehearsal.
+type Production struct {
+	// CallsPerS, MeanMS and StddevMS are what pg_stat_statements measured in
+	// production (execution time on the server, without the round trip).
+	CallsPerS float64 `json:"calls_per_s"`
+	MeanMS    float64 `json:"mean_ms"`
+	StddevMS  float64 `json:"stddev_ms"`
+	// TargetCallsPerS is CallsPerS times the scenario's scale: what the
+	// rehearsal asked for; BaselineCallsPerS is what it achieved in the
+	// baseline phase.
+	TargetCallsPerS   float64 `json:"target_calls_per_s"`
+	BaselineCallsPerS float64 `json:"baseline_calls_per_s"`
+	// LatencyRatio is the rehearsal's baseline p50 over production's mean
+	// time: 10 is ten times slower than production. 0 without a baseline.
+	LatencyRatio float64 `json:"latency_ratio"`
+	// Flag is "slower" or "faster" when the ratio is at least
+	// ProductionFlagRatio either way and the times differ by at least
+	// ProductionFlagFloorMS: the synthetic data, its size or the indexes
+	// differ from production.
+	Flag string `json:"flag,omitempty"`
+}
+
+// Thresholds of Production.Flag.
+const (
+	ProductionFlagRatio   = 10.0
+	ProductionFlagFloorMS = 1.0
+)
