@@ -25,7 +25,8 @@ const prodProfile = `{
     {"query": "SELECT count(*) FROM users WHERE status = $1", "calls_per_s": 20, "mean_ms": 0.5, "stddev_ms": 0.1, "rows_per_call": 1},
     {"query": "SELECT * FROM orders WHERE user_id = ANY($1) ORDER BY id LIMIT $2", "calls_per_s": 40, "mean_ms": 0.2, "stddev_ms": 0.1, "rows_per_call": 3},
     {"query": "INSERT INTO orders (user_id, total) VALUES ($1, $2)", "calls_per_s": 20, "mean_ms": 0.1, "stddev_ms": 0.05, "rows_per_call": 1},
-    {"query": "UPDATE users SET status = $1 WHERE id = $2", "calls_per_s": 20, "mean_ms": 0.1, "stddev_ms": 0.05, "rows_per_call": 1}
+    {"query": "UPDATE users SET status = $1 WHERE id = $2", "calls_per_s": 20, "mean_ms": 0.1, "stddev_ms": 0.05, "rows_per_call": 1},
+    {"query": "INSERT INTO orders (id, user_id, total) VALUES ($1, $2, $3)", "calls_per_s": 10, "mean_ms": 0.1, "stddev_ms": 0.05, "rows_per_call": 1}
   ]
 }`
 
@@ -66,8 +67,8 @@ func TestFromProfileRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sc.Traffic.Old.Rate != 110 {
-		t.Fatalf("rate %v, want 10 written + 200 × 0.5", sc.Traffic.Old.Rate)
+	if sc.Traffic.Old.Rate != 115 {
+		t.Fatalf("rate %v, want 10 written + 210 × 0.5", sc.Traffic.Old.Rate)
 	}
 	p := &trackingLocal{}
 	res, err := rehearse.Run(context.Background(), sc, rehearse.WithProvider(p))
@@ -92,7 +93,7 @@ func TestFromProfileRun(t *testing.T) {
 			t.Errorf("query %s: production %+v, want production's figures, the target at scale 0.5 and a latency ratio", q.Name, p)
 		}
 	}
-	for _, name := range []string{"select_users_1", "select_orders_2", "select_users_3", "insert_orders_4", "update_users_5", "checkout"} {
+	for _, name := range []string{"select_users_1", "select_orders_2", "select_users_3", "insert_orders_4", "update_users_5", "insert_orders_6", "checkout"} {
 		if !seen[name] {
 			t.Errorf("no query %s in %v", name, seen)
 		}

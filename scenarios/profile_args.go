@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -28,13 +29,19 @@ type argBinding struct {
 	array         bool
 	constant      any
 	isConst       bool
+	// fresh generates new keys: the parameter is inserted into a
+	// single-column primary key, where a drawn existing value would fail.
+	fresh *ValueSpec
 }
 
 // spec is the argument generator of a binding: a column's values follow
 // its pg_stats distribution in the rehearsal database (dist: stats).
 func (b argBinding) spec() *ValueSpec {
-	if b.isConst {
+	switch {
+	case b.isConst:
 		return &ValueSpec{Value: b.constant}
+	case b.fresh != nil:
+		return b.fresh
 	}
 	v := &ValueSpec{Ref: b.table + "." + b.column, Dist: DistStats}
 	if b.array {
@@ -225,11 +232,17 @@ func (s *argScope) bindInsert(ins *pg_query.InsertStmt) {
 			cols = ct.ColumnNames()
 		}
 	}
+	upsert := ins.GetOnConflictClause() != nil // meant to meet existing keys
 	for _, row := range ins.GetSelectStmt().GetSelectStmt().GetValuesLists() {
 		for i, item := range row.GetList().GetItems() {
-			if i < len(cols) {
-				s.bind(param(item), argBinding{table: table, column: cols[i]})
+			if i >= len(cols) {
+				continue
 			}
+			b := argBinding{table: table, column: cols[i]}
+			if !upsert {
+				b.fresh = s.freshKey(table, cols[i])
+			}
+			s.bind(param(item), b)
 		}
 	}
 	if oc := ins.GetOnConflictClause(); oc != nil {
@@ -237,10 +250,34 @@ func (s *argScope) bindInsert(ins *pg_query.InsertStmt) {
 	}
 }
 
+// freshKey is a generator of new values for a single-column primary key
+// of an integer, uuid or text type (numbers far above loaded keys, random
+// UUIDs), nil for other columns.
+func (s *argScope) freshKey(table, column string) *ValueSpec {
+	t := s.cat.Table(table)
+	if t == nil || len(t.PrimaryKey()) != 1 || t.PrimaryKey()[0] != column {
+		return nil
+	}
+	typ := t.Column(column).Type
+	num := func(lo, hi float64) *ValueSpec { return &ValueSpec{Gen: "number", Min: &lo, Max: &hi} }
+	switch {
+	case typ == "bigint" || typ == "bigserial" || typ == "serial8":
+		return num(1<<40, 1<<53-1)
+	case typ == "integer" || typ == "serial" || typ == "serial4":
+		return num(1_000_000_000, math.MaxInt32)
+	case typ == "uuid" || typ == "text" || typ == "varchar":
+		return &ValueSpec{Gen: "uuid"}
+	}
+	return nil
+}
+
 // String shows a binding as a scenario would write it.
 func (b argBinding) String() string {
 	if b.isConst {
 		return fmt.Sprintf("value %v", b.constant)
+	}
+	if b.fresh != nil {
+		return "new " + b.fresh.Gen
 	}
 	if b.array {
 		return fmt.Sprintf("array of %s.%s", b.table, b.column)

@@ -8,7 +8,8 @@ import (
 )
 
 const argsSchema = `CREATE TABLE users (id bigint PRIMARY KEY, email text, status text, created_at timestamptz);
-CREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint REFERENCES users, total numeric, note text);`
+CREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint REFERENCES users, total numeric, note text);
+CREATE TABLE tokens (id uuid PRIMARY KEY, user_id bigint);`
 
 // TestInferArgs binds the parameters of the statement shapes
 // pg_stat_statements records; "?" marks a parameter left unbound.
@@ -27,8 +28,9 @@ func TestInferArgs(t *testing.T) {
 		{"SELECT * FROM orders WHERE total BETWEEN $1 AND $2", "$1=orders.total $2=orders.total"},
 		{"SELECT * FROM users WHERE created_at >= $1 AND created_at < $2", "$1=users.created_at $2=users.created_at"},
 		{"INSERT INTO orders (user_id, total) VALUES ($1, $2)", "$1=orders.user_id $2=orders.total"},
-		{"INSERT INTO users VALUES ($1, $2, $3, $4)", "$1=users.id $2=users.email $3=users.status $4=users.created_at"},
+		{"INSERT INTO users VALUES ($1, $2, $3, $4)", "$1=new number $2=users.email $3=users.status $4=users.created_at"},
 		{"INSERT INTO users (id, email) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET status = $3", "$1=users.id $2=users.email $3=users.status"},
+		{"INSERT INTO tokens (id, user_id) VALUES ($1, $2)", "$1=new uuid $2=tokens.user_id"},
 		{"UPDATE users SET email = $1, status = $2 WHERE id = $3", "$1=users.email $2=users.status $3=users.id"},
 		{"UPDATE orders SET total = total + $1 WHERE id = $2", "$1=orders.total $2=orders.id"},
 		{"DELETE FROM orders WHERE user_id = $1", "$1=orders.user_id"},

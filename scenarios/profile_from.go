@@ -175,7 +175,7 @@ func (c *checker) bindProfileArgs(sql string, override map[string]*ValueSpec) (a
 				args = append(args, nil)
 				continue
 			}
-			if !c.loaded(b.table) {
+			if b.fresh == nil && !c.loaded(b.table) {
 				tables = appendUnique(tables, b.table)
 			}
 		}
