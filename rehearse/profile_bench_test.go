@@ -24,7 +24,9 @@ import (
 	"github.com/rehearse/rehearse/scenarios"
 )
 
-var pgssSettings = map[string]string{"shared_preload_libraries": "pg_stat_statements", "pg_stat_statements.max": "10000"}
+// pgssSettings start the "production" server: pg_stat_statements loaded,
+// and fsync on like the rehearsal's server, so that write latencies compare.
+var pgssSettings = map[string]string{"shared_preload_libraries": "pg_stat_statements", "pg_stat_statements.max": "10000", "fsync": "on"}
 
 // knownMix is pgbench's three weighted scripts: the "production" traffic
 // the profile must recover.
@@ -145,15 +147,15 @@ phases: {baseline: 20s, cooldown: 1s}
 			profiledSQL[q.Name] = q.Profiled.Query
 		}
 	}
-	b.Logf("| statement | asked/s | baseline/s | production exec mean ms | pgbench mean latency ms | baseline p50 ms | p99 ms | errors |")
+	b.Logf("| statement | asked/s | baseline/s | production exec mean ms | pgbench mean latency ms | baseline p50 ms | p99 ms | errors | vs prod |")
 	for _, q := range w.Queries {
 		p := q.Production
 		if p == nil {
 			continue
 		}
 		bp := q.ByPhase["baseline"]
-		b.Logf("| %s | %.2f | %.2f | %.3f | %.3f | %.3f | %.3f | %d |", q.Name, p.TargetCallsPerS, p.BaselineCallsPerS, p.MeanMS,
-			latency[profiledSQL[q.Name]], bp.P50MS, bp.P99MS, q.Errors)
+		b.Logf("| %s | %.2f | %.2f | %.3f | %.3f | %.3f | %.3f | %d | %.1f× %s |", q.Name, p.TargetCallsPerS, p.BaselineCallsPerS, p.MeanMS,
+			latency[profiledSQL[q.Name]], bp.P50MS, bp.P99MS, q.Errors, p.LatencyRatio, p.Flag)
 	}
 	b.ReportMetric(pct(w.AchievedRate, w.TargetRate), "rehearsal_rate_%")
 }

@@ -110,7 +110,11 @@ func readProfile(cmd *cobra.Command, dsn string, opts []datagen.ProfileOption, s
 	ctx := cmd.Context()
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("profile: connect to %s: %w", provider.Redact(dsn), err)
+		target := provider.Redact(dsn)
+		if dsn == "" {
+			target = "the database of the PG* variables"
+		}
+		return nil, fmt.Errorf("profile: connect to %s: %w", target, err)
 	}
 	defer conn.Close(ctx)
 	prof, err := datagen.ReadProfile(ctx, conn, opts...)

@@ -57,7 +57,7 @@ func WithTop(n int) Option { return func(o *options) { o.top = n } }
 // workload there. The window is still measured by the clock.
 func WithWait(fn func(ctx context.Context) error) Option { return func(o *options) { o.wait = fn } }
 
-// Capture is what Capture measured, with what it left out.
+// Capture is what Read measured, with what it left out.
 type Capture struct {
 	Window     scenarios.StatementsWindow
 	Statements []scenarios.ProfileStatement
@@ -159,14 +159,14 @@ func snapshotSQL(ctx context.Context, conn *pgx.Conn) (string, error) {
 	if err := conn.QueryRow(ctx, "SELECT current_setting('server_version_num')::int").Scan(&num); err != nil {
 		return "", fmt.Errorf("statements: server version: %w", err)
 	}
-	time, toplevel := "total_exec_time, stddev_exec_time", " AND s.toplevel"
+	times, toplevel := "total_exec_time, stddev_exec_time", " AND s.toplevel"
 	if num < 130000 {
-		time = "total_time, stddev_time"
+		times = "total_time, stddev_time"
 	}
 	if num < 140000 {
 		toplevel = ""
 	}
-	return `SELECT s.queryid, s.query, s.calls, s.` + time + `, s.rows FROM pg_stat_statements s
+	return `SELECT s.queryid, s.query, s.calls, s.` + times + `, s.rows FROM pg_stat_statements s
 		WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND s.queryid IS NOT NULL` + toplevel, nil
 }
 
