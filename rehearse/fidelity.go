@@ -10,7 +10,7 @@ import (
 // withProduction sets each query made from a profile's statements beside
 // production's figures, and warns about those ten times slower or faster
 // than in production.
-func withProduction(sc *scenarios.Scenario, workloads []result.Workload, phases []result.Phase) {
+func withProduction(sc *scenarios.Scenario, workloads []result.Workload, phases []result.Phase, server map[string]scenarios.ProfileStatement) {
 	baseline := 0.0
 	for _, ph := range phases {
 		if ph.Name == scenarios.PhaseBaseline {
@@ -22,20 +22,27 @@ func withProduction(sc *scenarios.Scenario, workloads []result.Workload, phases 
 			continue
 		}
 		profiled := map[string]*scenarios.ProfileStatement{}
+		sql := map[string]string{}
 		for _, q := range w.Queries {
 			if q != nil && q.Profiled != nil {
 				profiled[q.Name] = q.Profiled
+				sql[q.Name] = q.SQL
 			}
 		}
 		for i := range workloads {
 			if workloads[i].Name == w.Name {
-				setProduction(&workloads[i], profiled, w.FromProfile.Scale, baseline)
+				setProduction(&workloads[i], profiled, w.FromProfile.Scale, baseline, func(name string) (float64, bool) {
+					st, ok := server[sql[name]]
+					return st.MeanMS, ok
+				})
 			}
 		}
 	}
 }
 
-func setProduction(w *result.Workload, profiled map[string]*scenarios.ProfileStatement, scale, baseline float64) {
+// setProduction fills the production figures of w's queries; serverMean
+// is a query's mean execution time on the rehearsal's server, when known.
+func setProduction(w *result.Workload, profiled map[string]*scenarios.ProfileStatement, scale, baseline float64, serverMean func(string) (float64, bool)) {
 	for i := range w.Queries {
 		q := &w.Queries[i]
 		st := profiled[q.Name]
@@ -46,18 +53,22 @@ func setProduction(w *result.Workload, profiled map[string]*scenarios.ProfileSta
 		b, ok := q.ByPhase[scenarios.PhaseBaseline]
 		if ok && baseline > 0 {
 			p.BaselineCallsPerS = float64(b.Count) / baseline
-			p.Flag, p.LatencyRatio = productionFlag(b.P50MS, st.MeanMS)
+			ours, what := b.P50MS, "baseline p50"
+			p.Basis = "client"
+			if mean, known := serverMean(q.Name); known {
+				p.ServerMeanMS, ours, what, p.Basis = mean, mean, "server mean", "server"
+			}
+			p.Flag, p.LatencyRatio = productionFlag(ours, st.MeanMS)
+			if p.Flag != "" {
+				w.Warnings = append(w.Warnings, fmt.Sprintf("query %s ran %.0f× %s than in production (%s %.2f ms, production mean %.2f ms): the synthetic data, its size or its indexes differ",
+					q.Name, max(p.LatencyRatio, 1/p.LatencyRatio), p.Flag, what, ours, st.MeanMS))
+			}
 		}
 		q.Production = p
-		if p.Flag != "" {
-			w.Warnings = append(w.Warnings, fmt.Sprintf("query %s ran %.0f× %s than in production (baseline p50 %.2f ms, production mean %.2f ms): the synthetic data, its size or its indexes differ",
-				q.Name, max(p.LatencyRatio, 1/p.LatencyRatio), p.Flag, b.P50MS, st.MeanMS))
-		}
 	}
 }
 
-// productionFlag compares a rehearsal's baseline p50 with production's
-// mean time: "slower" or "faster" when they are ProductionFlagRatio apart
+// productionFlag compares a rehearsal's time with production's mean time: "slower" or "faster" when they are ProductionFlagRatio apart
 // and more than ProductionFlagFloorMS (a sub-millisecond statement is
 // dominated by the round trip, which production's figure leaves out).
 func productionFlag(p50, mean float64) (string, float64) {

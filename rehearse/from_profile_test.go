@@ -31,6 +31,8 @@ const prodProfile = `{
 }`
 
 const fromProfileRun = `name: production-shaped traffic
+postgres:
+  settings: {shared_preload_libraries: pg_stat_statements}
 schema:
   sql: |
     CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL, status text NOT NULL);
@@ -91,6 +93,8 @@ func TestFromProfileRun(t *testing.T) {
 			t.Errorf("the hand-written transaction has production figures %+v", p)
 		case q.Name != "checkout" && (p == nil || p.TargetCallsPerS != p.CallsPerS*0.5 || p.MeanMS == 0 || p.LatencyRatio == 0):
 			t.Errorf("query %s: production %+v, want production's figures, the target at scale 0.5 and a latency ratio", q.Name, p)
+		case q.Name != "checkout" && (p.Basis != "server" || p.ServerMeanMS <= 0):
+			t.Errorf("query %s: production %+v, want the rehearsal server's own mean (pg_stat_statements is loaded)", q.Name, p)
 		}
 	}
 	for _, name := range []string{"select_users_1", "select_orders_2", "select_users_3", "insert_orders_4", "update_users_5", "insert_orders_6", "checkout"} {

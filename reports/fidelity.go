@@ -10,7 +10,7 @@ import (
 
 // fidelityHeader is the table of queries made from a production profile:
 // production's figures beside the rehearsal's baseline.
-var fidelityHeader = []string{"workload", "query", "prod calls/s", "asked/s", "baseline/s", "prod mean", "baseline p50", "baseline p99", "vs prod"}
+var fidelityHeader = []string{"workload", "query", "prod calls/s", "asked/s", "baseline/s", "prod mean", "server mean", "baseline p50", "baseline p99", "vs prod"}
 
 // fidelityRows lists, per workload, the queries with production figures.
 func fidelityRows(r *result.Result) [][]string {
@@ -23,10 +23,19 @@ func fidelityRows(r *result.Result) [][]string {
 			}
 			b := q.ByPhase["baseline"]
 			rows = append(rows, []string{w.Name, q.Name, rate(p.CallsPerS), rate(p.TargetCallsPerS), rate(p.BaselineCallsPerS),
-				human.MS(p.MeanMS), human.MS(b.P50MS), human.MS(b.P99MS), ratioCell(p)})
+				human.MS(p.MeanMS), serverCell(p), human.MS(b.P50MS), human.MS(b.P99MS), ratioCell(p)})
 		}
 	}
 	return rows
+}
+
+// serverCell is the rehearsal server's own mean execution time, "-" when
+// its pg_stat_statements was not loaded.
+func serverCell(p *result.Production) string {
+	if p.Basis != "server" {
+		return "-"
+	}
+	return human.MS(p.ServerMeanMS)
 }
 
 func rate(x float64) string { return fmt.Sprintf("%.1f", x) }
@@ -38,6 +47,9 @@ func ratioCell(p *result.Production) string {
 		return "-"
 	}
 	s := fmt.Sprintf("%.1f×", p.LatencyRatio)
+	if p.Basis == "client" {
+		s += " (p50)"
+	}
 	if p.Flag != "" {
 		s += " " + strings.ToUpper(p.Flag)
 	}
@@ -51,7 +63,7 @@ func (p *printer) fidelity(r *result.Result) {
 	if len(rows) == 0 {
 		return
 	}
-	p.printf("\nAgainst production (from_profile; production times are server execution only)\n")
+	p.printf("\nAgainst production (from_profile; production times are server execution only; vs prod uses the server mean, else the p50)\n")
 	p.table(fidelityHeader, rows)
 }
 
@@ -66,12 +78,12 @@ func (m *mdWriter) fidelity(r *result.Result) {
 	for _, row := range shown {
 		c := append([]string(nil), row...)
 		c[0], c[1] = mdText(c[0], 40), "`"+mdCode(c[1], 60)+"`"
-		if strings.HasSuffix(c[8], "SLOWER") || strings.HasSuffix(c[8], "FASTER") {
-			c[8] = "**" + c[8] + "**"
+		if last := len(c) - 1; strings.HasSuffix(c[last], "SLOWER") || strings.HasSuffix(c[last], "FASTER") {
+			c[last] = "**" + c[last] + "**"
 		}
 		cells = append(cells, c)
 	}
-	m.table(fidelityHeader, "llrrrrrrr", cells)
+	m.table(fidelityHeader, "llrrrrrrrr", cells)
 	m.more(len(rows)-len(shown), "queries")
-	m.printf("\nProduction times are pg_stat_statements' execution time on the server; the rehearsal's include the round trip. A query ten times slower or faster than in production is flagged: the synthetic data, its size or its indexes differ there.\n\n")
+	m.printf("\nProduction times are pg_stat_statements' execution time on the server. *vs prod* compares them with the rehearsal server's own (*server mean*, when its pg_stat_statements is loaded), else with the baseline p50, which also holds the round trip and the commit. A query ten times slower or faster than in production is flagged: the synthetic data, its size or its indexes differ there.\n\n")
 }

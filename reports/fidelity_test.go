@@ -15,7 +15,7 @@ func TestFidelity(t *testing.T) {
 	r := load(t, "rename.json")
 	w := &r.Workloads[0]
 	w.Queries[0].ByPhase["baseline"] = result.PhaseStats{Count: 100, P50MS: 30, P99MS: 80}
-	w.Queries[0].Production = &result.Production{CallsPerS: 120, MeanMS: 2, TargetCallsPerS: 60, BaselineCallsPerS: 59.5, LatencyRatio: 15, Flag: "slower"}
+	w.Queries[0].Production = &result.Production{CallsPerS: 120, MeanMS: 2, TargetCallsPerS: 60, BaselineCallsPerS: 59.5, ServerMeanMS: 30, LatencyRatio: 15, Basis: "server", Flag: "slower"}
 	for name, out := range map[string]string{
 		"text":     string(render(t, r, reports.Text)),
 		"markdown": string(render(t, r, reports.Markdown)),

@@ -14,9 +14,17 @@ type Production struct {
 	// baseline phase.
 	TargetCallsPerS   float64 `json:"target_calls_per_s"`
 	BaselineCallsPerS float64 `json:"baseline_calls_per_s"`
-	// LatencyRatio is the rehearsal's baseline p50 over production's mean
-	// time: 10 is ten times slower than production. 0 without a baseline.
+	// ServerMeanMS is the statement's mean execution time on the
+	// rehearsal's server in the baseline, from its own pg_stat_statements
+	// (when postgres.settings preloads it); 0 otherwise.
+	ServerMeanMS float64 `json:"server_mean_ms,omitempty"`
+	// LatencyRatio is the rehearsal's time over production's mean time: 10
+	// is ten times slower than production. The rehearsal's time is
+	// ServerMeanMS when there is one (Basis "server": like for like), else
+	// the baseline's p50 latency (Basis "client": round trip and commit
+	// included, which production's figure leaves out). 0 without a baseline.
 	LatencyRatio float64 `json:"latency_ratio"`
+	Basis        string  `json:"basis,omitempty"`
 	// Flag is "slower" or "faster" when the ratio is at least
 	// ProductionFlagRatio either way and the times differ by at least
 	// ProductionFlagFloorMS: the synthetic data, its size or the indexes
