@@ -18,6 +18,10 @@ const (
 	DistSequential = "sequential"
 	DistHot        = "hot"
 	DistRecent     = "recent"
+	// DistStats draws from a column's pg_stats (StatsDist, read with
+	// LoadStatsDist on the database the values are for); compiled without
+	// them it draws uniformly.
+	DistStats = scenarios.DistStats
 )
 
 // Defaults of the distributions' parameters.
@@ -60,6 +64,8 @@ func distOf(spec *scenarios.ValueSpec) (distSpec, error) {
 	}
 	switch d.name {
 	case DistUniform, DistSequential:
+	case DistStats:
+		d.name = DistUniform
 	case DistZipf, DistRecent:
 		d.exponent = DefaultZipfExponent
 		if d.name == DistRecent {

@@ -18,7 +18,7 @@ func TestValidatorKnowsExactlyOurGenerators(t *testing.T) {
 
 func TestValidatorKnowsExactlyOurDistributionsAndVacuumModes(t *testing.T) {
 	t.Parallel()
-	dists := []string{DistUniform, DistZipf, DistNormal, DistSequential, DistHot, DistRecent}
+	dists := []string{DistUniform, DistZipf, DistNormal, DistSequential, DistHot, DistRecent, DistStats}
 	if !slices.Equal(scenarios.DistNames, dists) {
 		t.Errorf("scenarios.DistNames = %v, datagen has %v", scenarios.DistNames, dists)
 	}

@@ -51,6 +51,10 @@ type rehearsal struct {
 	data      result.Data
 	lint      []lint.Finding
 	migration migrationRecord
+	// serverStats are the baseline's statements as the rehearsal server's
+	// pg_stat_statements measured them, by text (server_stats.go); nil
+	// when it was not loaded.
+	serverStats map[string]scenarios.ProfileStatement
 }
 
 // migrationRecord is what the migration stage ran and checked, in order.
@@ -243,7 +247,7 @@ func (r *rehearsal) rehearse(ctx context.Context) error {
 		return err
 	}
 	r.logf("baseline: traffic for %s\n", r.sc.Phases.Baseline)
-	if err := r.wait(ctx, r.sc.Phases.Baseline.D()); err != nil {
+	if err := r.baseline(ctx); err != nil { // server_stats.go
 		return err
 	}
 	if err := r.migrate(ctx, runner); err != nil {
@@ -395,6 +399,7 @@ func (r *rehearsal) finish(ctx context.Context) trafficRecord {
 		t.replication = r.replication.Stop(ctx)
 	}
 	t.phases = r.clock.snapshot()
+	withProduction(r.sc, t.workloads, t.phases, r.serverStats) // fidelity.go
 	return t
 }
 

@@ -50,14 +50,14 @@ type plannedWorkload struct {
 // planTraffic compiles every workload's argument generators up front, so that
 // a bad ref fails before any traffic starts.
 func planTraffic(ctx context.Context, conn *pgx.Conn, sc *scenarios.Scenario, seed int64, dsn string, c *clock) (*traffic, error) {
-	keys := datagen.CachedKeys(ctx, conn)
+	args := newArgCompiler(ctx, conn, datagen.CachedKeys(ctx, conn))
 	t := &traffic{dsn: dsn, clock: c, steps: stepNames(sc), running: map[string]*loadgen.Run{}, done: map[string]result.Workload{},
 		bgRunning: map[string]*loadgen.Session{}, bgDone: map[string]result.BackgroundSession{}}
 	for _, w := range sc.Traffic.Workloads() {
 		spec := loadgen.Workload{Name: w.Name, AppName: dbconn.Workload(w.Name), Rate: w.Rate,
 			Connections: w.PoolSize(), Protocol: loadgen.Protocol(w.ClientProtocol()), Seed: seed ^ int64(hashOf(w.Name))}
 		for _, q := range w.Queries {
-			lq, err := planQuery(q, keys)
+			lq, err := planQuery(q, args)
 			if err != nil {
 				return nil, fmt.Errorf("traffic.%s %w", w.Name, err)
 			}
@@ -71,14 +71,14 @@ func planTraffic(ctx context.Context, conn *pgx.Conn, sc *scenarios.Scenario, se
 
 // planQuery compiles one query entry: its argument generators, and for a
 // transaction its statements with their parameters renumbered.
-func planQuery(q *scenarios.Query, keys datagen.KeySource) (loadgen.Query, error) {
+func planQuery(q *scenarios.Query, args *argCompiler) (loadgen.Query, error) {
 	lq := loadgen.Query{Name: q.Name, Weight: q.Weight}
 	for i, arg := range q.Args {
-		f, err := datagen.Compile(arg, keys)
+		f, err := args.compile(arg)
 		if err != nil {
 			return lq, fmt.Errorf("query %s arg $%d: %w", q.Name, i+1, err)
 		}
-		lq.Args = append(lq.Args, loadgen.ArgFunc(f))
+		lq.Args = append(lq.Args, f)
 	}
 	if !q.IsTransaction() {
 		lq.SQL = q.SQL

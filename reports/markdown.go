@@ -89,6 +89,7 @@ func renderMarkdown(r *result.Result, lim mdLimits) string {
 	m.lockWaits(r)
 	m.replication(r)
 	m.latency(r)
+	m.fidelity(r) // fidelity.go
 	m.compatibility(r)
 	m.charts(r)
 	m.reproduce(r)

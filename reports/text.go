@@ -32,6 +32,7 @@ func Text(w io.Writer, r *result.Result) error {
 	p.lint(r)
 	p.compatibility(r)
 	p.workloads(r)
+	p.fidelity(r) // fidelity.go
 	p.background(r)
 	p.lockWaits(r)
 	p.replication(r)

@@ -309,6 +309,9 @@ type Query struct {
 	ConnectionsBySQLState map[string]int64 `json:"connections_by_sqlstate,omitempty"`
 	// Statements details a transaction entry, statement by statement.
 	Statements []TxStatement `json:"statements,omitempty"`
+	// Production is what production did, for a query made from a profile's
+	// statements (production.go).
+	Production *Production `json:"production,omitempty"`
 }
 
 // PhaseStats is a latency summary of one phase; Count includes Errors.

@@ -30,6 +30,11 @@ type Profile struct {
 	// personal data.
 	WithValues bool           `json:"with_values"`
 	Tables     []ProfileTable `json:"tables"`
+	// StatementsWindow and Statements are what `rehearse profile
+	// --statements` measured from pg_stat_statements (profile_statements.go);
+	// empty without it.
+	StatementsWindow *StatementsWindow  `json:"statements_window,omitempty"`
+	Statements       []ProfileStatement `json:"statements,omitempty"`
 }
 
 // ProfileTable is one table's statistics.
@@ -125,7 +130,7 @@ func ReadProfile(r io.Reader) (*Profile, error) {
 	if p.Format != ProfileFormat {
 		return nil, fmt.Errorf("profile format %d: this rehearse reads format %d (rehearse_profile); profile the database again", p.Format, ProfileFormat)
 	}
-	return p, errors.Join(p.check()...)
+	return p, errors.Join(append(p.check(), p.checkStatements()...)...)
 }
 
 func (p *Profile) check() []error {

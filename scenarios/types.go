@@ -133,6 +133,9 @@ type ValueSpec struct {
 	// Unique makes every value of a loaded column distinct (columns with a
 	// single-column UNIQUE or PRIMARY KEY constraint are unique anyway).
 	Unique bool `yaml:"unique" json:"unique,omitempty"`
+	// Array makes a query argument an array of this many values, for
+	// col = ANY($1); it applies to dist: stats (profile_from.go).
+	Array int `yaml:"array" json:"array,omitempty"`
 }
 
 // Hot is the "hot keys" distribution: Share (0..1) of the draws fall on the
@@ -183,6 +186,13 @@ type Workload struct {
 	// code retired before a contract step); empty means it runs to the end.
 	StopAfter string   `yaml:"stop_after" json:"stop_after,omitempty"`
 	Queries   []*Query `yaml:"queries" json:"queries"`
+	// FromProfile adds the statements of a `rehearse profile --statements`
+	// file to Queries, with their production shares (profile_from.go).
+	FromProfile *FromProfile `yaml:"from_profile" json:"from_profile,omitempty"`
+
+	// explicitRate is the rate of the queries the file writes when
+	// FromProfile added its own to Rate: re-validating starts from it.
+	explicitRate float64
 }
 
 // Query is one named statement of a workload with its argument generators.
@@ -197,6 +207,9 @@ type Query struct {
 	// each of them, before the next one or COMMIT.
 	Transaction []*TxStatement `yaml:"transaction" json:"transaction,omitempty"`
 	Think       Duration       `yaml:"think" json:"think,omitempty"`
+	// Profiled is the production statement the query was made from by
+	// from_profile; nil for a query the file writes.
+	Profiled *ProfileStatement `yaml:"-" json:"profiled,omitempty"`
 
 	src textSource // maps offsets in SQL to the scenario file
 }

@@ -245,12 +245,14 @@ func (c *checker) checkTraffic() {
 		c.addf(p, "missing; give at least one workload: old (code before the migration) and/or new (code after it)")
 	}
 	for _, w := range ws {
+		c.expandFromProfile(p.key(w.Name), w.Workload) // profile_from.go
 		c.checkWorkload(p.key(w.Name), w.Workload)
 	}
 }
 
 func (c *checker) checkWorkload(p keyPath, w *Workload) {
 	switch {
+	case w.FromProfile != nil && w.Rate == 0: // from_profile said why
 	case !(w.Rate > 0):
 		c.addf(p.key("rate"), "must be > 0, got %s", num(w.Rate))
 	case w.Rate > MaxRate:
@@ -259,11 +261,14 @@ func (c *checker) checkWorkload(p keyPath, w *Workload) {
 	if w.Connections < 1 || w.Connections > MaxConnections {
 		c.addf(p.key("connections"), "must be between 1 and %d, got %d", MaxConnections, w.Connections)
 	}
-	if len(w.Queries) == 0 {
+	if len(w.Queries) == 0 && w.FromProfile == nil {
 		c.addf(p.key("queries"), "missing; give at least one query")
 	}
 	names := map[string]int{}
 	for i, q := range w.Queries {
+		if q != nil && q.Profiled != nil {
+			continue // made by from_profile, checked there
+		}
 		c.checkQuery(p, i, q, names)
 	}
 	start, startOK := c.checkStepRef(p.key("start_after"), w.StartAfter)

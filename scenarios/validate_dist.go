@@ -12,7 +12,7 @@ import (
 
 // DistNames are the distributions of ValueSpec.Dist, which datagen
 // implements. It must not be modified.
-var DistNames = []string{"uniform", "zipf", "normal", "sequential", "hot", "recent"}
+var DistNames = []string{"uniform", "zipf", "normal", "sequential", "hot", "recent", DistStats}
 
 // VacuumModes are the values of Data.Vacuum. It must not be modified.
 var VacuumModes = []string{"freeze", "plain", "none"}
@@ -32,6 +32,7 @@ func inTraffic(p keyPath) bool { return len(p) > 0 && p[0].key == "traffic" }
 // checkDist checks a value spec's distribution and unique: which
 // generators take them, and their parameters' ranges.
 func (c *checker) checkDist(p keyPath, v *ValueSpec) {
+	c.checkArray(p, v)
 	if v.Unique {
 		switch {
 		case inTraffic(p):
@@ -91,6 +92,10 @@ func (c *checker) checkDistSource(p keyPath, v *ValueSpec, dist string) {
 	dp := p.key("dist")
 	if v.Dist == "" { // implied by hot
 		dp = p.key("hot")
+	}
+	if dist == DistStats {
+		c.checkStatsDist(p, v)
+		return
 	}
 	switch {
 	case v.Ref != "":

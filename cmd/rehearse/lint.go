@@ -118,7 +118,7 @@ func lintSizes(cmd *cobra.Command, profilePath, dsn string) (map[string]lint.Tab
 		}
 	case dsn != "":
 		var err error
-		if prof, err = readProfile(cmd, dsn, nil); err != nil {
+		if prof, err = readProfile(cmd, dsn, nil, statementFlags{}); err != nil {
 			return nil, err
 		}
 	default:

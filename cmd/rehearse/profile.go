@@ -28,6 +28,7 @@ func newProfileCmd() *cobra.Command {
 		withValues bool
 		tables     []string
 		outPath    string
+		stmts      statementFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "profile --dsn URL [--with-values] [--tables a,b] > profile.json",
@@ -43,17 +44,30 @@ A scenario then uses it with data: {profile: profile.json, scale: 0.1}: every
 profiled table is loaded with its row count times scale, and the columns the
 scenario does not describe get the profile's shapes. Statistics are as fresh
 as the last ANALYZE: a table never analysed has no row estimate (run ANALYZE
-on it first).`,
+on it first).
+
+With --statements it also measures the traffic: pg_stat_statements is read
+twice, --window apart, and each statement on the profiled tables is stored
+with its calls per second, mean and standard deviation of execution time and
+rows per call, and its normalized text (constants replaced by $n by
+PostgreSQL itself). A scenario replays them with traffic.old.from_profile.
+
+Without --dsn the connection is taken from DATABASE_URL, else from the PG*
+variables (PGHOST, PGDATABASE, PGUSER, PGPASSWORD, ...). The password is
+never written to the profile or to the log.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dsn == "" {
-				return cannotRun(errors.New("profile: give --dsn URL of the database to profile"))
+				var ok bool
+				if dsn, ok = dsnFromEnv(); !ok {
+					return cannotRun(errors.New("profile: give --dsn URL of the database to profile (or set DATABASE_URL or PGHOST/PGDATABASE)"))
+				}
 			}
 			opts := []datagen.ProfileOption{datagen.ProfileTables(tables...)}
 			if withValues {
 				opts = append(opts, datagen.ProfileValues())
 			}
-			prof, err := readProfile(cmd, dsn, opts)
+			prof, err := readProfile(cmd, dsn, opts, stmts)
 			if err != nil {
 				return cannotRun(err)
 			}
@@ -78,10 +92,11 @@ on it first).`,
 	fl.BoolVar(&withValues, "with-values", false, withValuesHelp)
 	fl.StringSliceVar(&tables, "tables", nil, "profile only these `TABLES` (a,b; schema.table outside public)")
 	fl.StringVarP(&outPath, "output", "o", "", "write the profile to `FILE` instead of stdout")
+	stmts.register(fl)
 	return cmd
 }
 
-func readProfile(cmd *cobra.Command, dsn string, opts []datagen.ProfileOption) (*scenarios.Profile, error) {
+func readProfile(cmd *cobra.Command, dsn string, opts []datagen.ProfileOption, stmts statementFlags) (*scenarios.Profile, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("profile: parse --dsn: %w", err)
@@ -95,10 +110,18 @@ func readProfile(cmd *cobra.Command, dsn string, opts []datagen.ProfileOption) (
 	ctx := cmd.Context()
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("profile: connect to %s: %w", provider.Redact(dsn), err)
+		target := provider.Redact(dsn)
+		if dsn == "" {
+			target = "the database of the PG* variables"
+		}
+		return nil, fmt.Errorf("profile: connect to %s: %w", target, err)
 	}
 	defer conn.Close(ctx)
-	return datagen.ReadProfile(ctx, conn, opts...)
+	prof, err := datagen.ReadProfile(ctx, conn, opts...)
+	if err != nil || !stmts.on {
+		return prof, err
+	}
+	return prof, readStatements(cmd, conn, prof, stmts)
 }
 
 // warnUnanalysed names the tables whose statistics are missing: a profile

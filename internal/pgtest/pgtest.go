@@ -31,6 +31,7 @@ var (
 // it. Use it as `func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }`.
 func Main(m *testing.M) int {
 	code := m.Run()
+	stopExtra()
 	if shared != nil {
 		if err := shared.Stop(context.Background()); err != nil {
 			fmt.Fprintln(os.Stderr, "pgtest: stop:", err)
@@ -60,7 +61,11 @@ func ServerDSN(t testing.TB) string {
 // and returns its DSN.
 func NewDB(t testing.TB) string {
 	t.Helper()
-	server := ServerDSN(t)
+	return newDBOn(t, ServerDSN(t))
+}
+
+func newDBOn(t testing.TB, server string) string {
+	t.Helper()
 	name := fmt.Sprintf("t%d_%s", counter.Add(1), sanitize(t.Name()))
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, server)
