@@ -55,6 +55,11 @@ type Monitor struct {
 	opts   options
 	query  string
 	offset time.Duration // server clock minus local clock
+	// counterQuery reads the server's cumulative counters (counters.go).
+	counterQuery string
+
+	waits    *waitAgg
+	counters phaseCounters
 
 	open   map[waitKey]*openWait
 	events []result.LockEvent
@@ -116,7 +121,8 @@ func Start(ctx context.Context, dsn string, opts ...Option) (*Monitor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lock monitor: %w", err)
 	}
-	m := &Monitor{conn: conn, opts: o, open: map[waitKey]*openWait{}, held: map[string]map[string]*heldLock{}, done: make(chan struct{})}
+	m := &Monitor{conn: conn, opts: o, open: map[waitKey]*openWait{}, held: map[string]map[string]*heldLock{}, done: make(chan struct{}),
+		waits: newWaitAgg()}
 	if err := m.prepare(ctx); err != nil {
 		conn.Close(ctx)
 		return nil, err
@@ -144,6 +150,7 @@ func (m *Monitor) prepare(ctx context.Context) error {
 		waitstart = "l.waitstart"
 	}
 	m.query = fmt.Sprintf(sampleSQL, waitstart)
+	m.counterQuery = counterSQL(versionNum)
 	return nil
 }
 
@@ -206,8 +213,10 @@ func (m *Monitor) sample(ctx context.Context) error {
 			close(w)
 		}
 	}()
+	phase := m.opts.phase()
+	m.markPhase(ctx, phase)
 	began := time.Now()
-	rows, err := m.readLocks(ctx)
+	rows, acts, err := m.readLocks(ctx)
 	if err != nil {
 		return err
 	}
@@ -218,19 +227,39 @@ func (m *Monitor) sample(ctx context.Context) error {
 	now := time.Now()
 	m.stats.add(now.Sub(began))
 	m.record(rows, blockers, now)
+	m.waits.add(acts, phase, m.opts.classify, now, m.opts.epoch)
 	return nil
 }
 
-func (m *Monitor) readLocks(ctx context.Context) ([]lockRow, error) {
-	rows, err := m.conn.Query(ctx, m.query, dbconn.Migration)
+// readLocks reads the lock rows and the backends' wait events in one round
+// trip.
+func (m *Monitor) readLocks(ctx context.Context) ([]lockRow, []activityRow, error) {
+	batch := &pgx.Batch{}
+	batch.Queue(m.query, dbconn.Migration)
+	batch.Queue(activitySQL, dbconn.Monitor)
+	br := m.conn.SendBatch(ctx, batch)
+	defer br.Close()
+	rows, err := br.Query()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (lockRow, error) {
+	locks, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (lockRow, error) {
 		var l lockRow
 		err := r.Scan(&l.pid, &l.app, &l.query, &l.locktype, &l.relation, &l.mode, &l.granted, &l.waitstart, &l.queryAt, &l.blockers)
 		return l, err
 	})
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, err = br.Query()
+	if err != nil {
+		return nil, nil, err
+	}
+	acts, err := scanActivity(rows)
+	if err != nil {
+		return nil, nil, err
+	}
+	return locks, acts, br.Close()
 }
 
 // session is a blocking backend: what it runs and the locks it holds.
@@ -467,6 +496,12 @@ type Report struct {
 	Held map[string][]result.StepLock
 	// Err is set when sampling stopped early (for example the server died).
 	Err error
+	// WaitEvents aggregates the backends' wait events by phase and second;
+	// Samples keeps them at sampling resolution, for attributing stalls.
+	WaitEvents *result.WaitEvents
+	Samples    *WaitSamples
+	// Counters are the server's counters per phase.
+	Counters []result.ServerCounters
 }
 
 // Stop ends sampling, closes the connection and returns the report. Waits
@@ -475,6 +510,9 @@ func (m *Monitor) Stop(ctx context.Context) Report {
 	m.stopOnce.Do(func() {
 		m.cancel()
 		<-m.done
+		if m.err == nil {
+			m.endCounters(ctx)
+		}
 		m.conn.Close(ctx)
 		now := time.Now()
 		for key, w := range m.open {
@@ -498,7 +536,8 @@ func (m *Monitor) report() Report {
 		}
 		sort.Slice(held[phase], func(i, j int) bool { return held[phase][i].Relation < held[phase][j].Relation })
 	}
-	return Report{Waits: waits, Held: held, Err: m.err}
+	return Report{Waits: waits, Held: held, Err: m.err, WaitEvents: m.waits.report(), Samples: &m.waits.samples,
+		Counters: m.counters.report()}
 }
 
 // IsTraffic reports whether a wait event's workload is application traffic.
