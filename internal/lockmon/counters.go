@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-
 	"github.com/rehearse/rehearse/result"
 )
 
@@ -108,4 +107,3 @@ func diff(a, b *int64) *int64 {
 	d := *b - *a
 	return &d
 }
-
