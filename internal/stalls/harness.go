@@ -2,7 +2,6 @@ package stalls
 
 import (
 	"sort"
-	"time"
 
 	"github.com/rehearse/rehearse/result"
 )
@@ -53,34 +52,4 @@ func Harness(in Input) *result.Harness {
 	}
 	sort.Slice(h.Seconds, func(i, j int) bool { return h.Seconds[i].TS < h.Seconds[j].TS })
 	return h
-}
-
-// StarvedShare is the share of the migration's time (its step phases) that
-// fell in starved seconds.
-func StarvedShare(h *result.Harness, phases []result.Phase) float64 {
-	if h == nil {
-		return 0
-	}
-	starved := map[int64]bool{}
-	for _, s := range h.Seconds {
-		if s.Starved {
-			starved[s.TS] = true
-		}
-	}
-	var total, hit time.Duration
-	for _, p := range phases {
-		if !result.IsStepPhase(p.Name) {
-			continue
-		}
-		for t := p.StartMS; t < p.EndMS; t += 100 { // 100 ms resolution
-			total += 100 * time.Millisecond
-			if starved[t/1000] {
-				hit += 100 * time.Millisecond
-			}
-		}
-	}
-	if total == 0 {
-		return 0
-	}
-	return float64(hit) / float64(total)
 }
