@@ -34,6 +34,7 @@ func Text(w io.Writer, r *result.Result) error {
 	p.workloads(r)
 	p.background(r)
 	p.lockWaits(r)
+	p.stalls(r)
 	p.replication(r)
 	return p.err
 }
@@ -191,6 +192,8 @@ func verdictWord(r *result.Result) string {
 	switch {
 	case r.Status == result.StatusAborted:
 		return "ABORTED"
+	case r.Verdict.Invalid:
+		return "INVALID"
 	case r.Verdict.Pass:
 		return "PASS"
 	default:
