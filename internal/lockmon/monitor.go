@@ -20,6 +20,9 @@ import (
 // DefaultInterval is how often the monitor samples when not told otherwise.
 const DefaultInterval = 10 * time.Millisecond
 
+// stopGrace is how long Stop lets a sample in progress finish.
+const stopGrace = 2 * time.Second
+
 // maxEvents bounds the events kept in a report; counts and maxima stay exact.
 const maxEvents = 10000
 
@@ -68,6 +71,7 @@ type Monitor struct {
 	err    error
 
 	cancel   context.CancelFunc
+	stopping chan struct{} // closed by Stop: end after the sample in progress
 	done     chan struct{}
 	stopOnce sync.Once
 
@@ -122,7 +126,7 @@ func Start(ctx context.Context, dsn string, opts ...Option) (*Monitor, error) {
 		return nil, fmt.Errorf("lock monitor: %w", err)
 	}
 	m := &Monitor{conn: conn, opts: o, open: map[waitKey]*openWait{}, held: map[string]map[string]*heldLock{}, done: make(chan struct{}),
-		waits: newWaitAgg()}
+		stopping: make(chan struct{}), waits: newWaitAgg()}
 	if err := m.prepare(ctx); err != nil {
 		conn.Close(ctx)
 		return nil, err
@@ -197,6 +201,8 @@ func (m *Monitor) loop(ctx context.Context) {
 		wait := time.Until(start.Add(time.Duration(n) * m.opts.interval))
 		select {
 		case <-ctx.Done():
+			return
+		case <-m.stopping:
 			return
 		case <-time.After(max(wait, 0)):
 		}
@@ -508,8 +514,16 @@ type Report struct {
 // still open are closed at the time of Stop.
 func (m *Monitor) Stop(ctx context.Context) Report {
 	m.stopOnce.Do(func() {
+		// Let the sample in progress finish, so that the connection stays
+		// usable for the final counter reading; cancel one that hangs.
+		close(m.stopping)
+		select {
+		case <-m.done:
+		case <-time.After(stopGrace):
+			m.cancel()
+			<-m.done
+		}
 		m.cancel()
-		<-m.done
 		if m.err == nil {
 			m.endCounters(ctx)
 		}
