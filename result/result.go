@@ -232,10 +232,13 @@ type LockWaits struct {
 
 // MonitorStats describes the lock monitor's sampling.
 type MonitorStats struct {
-	IntervalMS   float64 `json:"interval_ms"`
-	Samples      int64   `json:"samples"`
-	MeanSampleMS float64 `json:"mean_sample_ms"`
-	MaxSampleMS  float64 `json:"max_sample_ms"`
+	IntervalMS float64 `json:"interval_ms"`
+	// IdleIntervalMS is the interval used in the baseline and cooldown while
+	// no lock wait was open and the migration did not run.
+	IdleIntervalMS float64 `json:"idle_interval_ms,omitempty"`
+	Samples        int64   `json:"samples"`
+	MeanSampleMS   float64 `json:"mean_sample_ms"`
+	MaxSampleMS    float64 `json:"max_sample_ms"`
 }
 
 // LockEvent is one backend waiting for one lock.

@@ -14,12 +14,18 @@ import (
 // the wait-event half of a sample, sent in the same round trip as the lock
 // query. Idle client sessions are left out: they wait for their client by
 // design (a background session idle in a transaction is kept: it holds locks).
+//
+// Any other session of the database waiting for a lock is returned too (as
+// app "", not aggregated): it tells the monitor that pg_locks must be read.
+// The query text is not read: the workload is in the application_name.
 const activitySQL = `
-SELECT coalesce(application_name, ''), coalesce(query, ''), coalesce(state, ''), backend_type,
-       coalesce(wait_event_type, ''), coalesce(wait_event, '')
+SELECT CASE WHEN application_name LIKE 'rehearse/%' OR datname IS NULL THEN application_name ELSE '' END,
+       coalesce(state, ''), backend_type, coalesce(wait_event_type, ''), coalesce(wait_event, '')
 FROM pg_stat_activity
 WHERE pid <> pg_backend_pid()
-  AND ((datname = current_database() AND application_name LIKE 'rehearse/%' AND application_name <> $1 AND state IN ('active', 'idle in transaction', 'idle in transaction (aborted)'))
+  AND ((datname = current_database() AND ((application_name LIKE 'rehearse/%' AND application_name <> $1
+                                           AND state IN ('active', 'idle in transaction', 'idle in transaction (aborted)'))
+                                          OR wait_event_type = 'Lock'))
        OR backend_type IN ('checkpointer', 'background writer', 'walwriter'))`
 
 // Workloads of the server's own processes in wait samples.
@@ -30,7 +36,18 @@ const (
 )
 
 type activityRow struct {
-	app, query, state, backendType, waitType, wait string
+	app, state, backendType, waitType, wait string
+}
+
+// needLocks reports whether a sample must read pg_locks: a session waits
+// for a lock, or the migration runs (its granted locks are sampled).
+func needLocks(rows []activityRow, migrationApp string) bool {
+	for _, r := range rows {
+		if r.waitType == "Lock" || r.app == migrationApp && r.state != "" && r.state != "idle" {
+			return true
+		}
+	}
+	return false
 }
 
 // WaitSample is what one sample saw, compactly: how many active backends of
@@ -128,7 +145,10 @@ func (a *waitAgg) add(rows []activityRow, phase string, classify Classifier, at,
 				s.Checkpoint = true
 			}
 		} else {
-			workload, _ = classify(r.app, r.query)
+			if r.app == "" { // another application's session: only a hint
+				continue
+			}
+			workload, _ = classify(r.app, "")
 		}
 		event := EventName(r.waitType, r.wait)
 		if r.state != "active" && r.state != "" {
@@ -236,7 +256,7 @@ func Shares(counts map[string]int64, n int) (shares []result.WaitShare, total in
 func scanActivity(rows pgx.Rows) ([]activityRow, error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (activityRow, error) {
 		var a activityRow
-		err := r.Scan(&a.app, &a.query, &a.state, &a.backendType, &a.waitType, &a.wait)
+		err := r.Scan(&a.app, &a.state, &a.backendType, &a.waitType, &a.wait)
 		return a, err
 	})
 }
