@@ -164,13 +164,14 @@ func attribute(s *result.Stall, in Input, harness map[int64]time.Duration) {
 }
 
 // classify counts the affected workloads' backend-samples in the window by
-// wait class, and whether the checkpointer was at work.
-func classify(s *result.Stall, in Input, startMS, endMS float64) (map[string]int64, int64, bool) {
+// wait class, and the share of samples in which the checkpointer was at
+// work.
+func classify(s *result.Stall, in Input, startMS, endMS float64) (map[string]int64, int64, float64) {
 	classes := map[string]int64{}
 	var total int64
-	checkpoint := false
+	n, checkpoints := 0, 0
 	if in.Samples == nil {
-		return classes, 0, false
+		return classes, 0, 0
 	}
 	affected := map[string]bool{}
 	for _, w := range s.Workloads {
@@ -181,7 +182,10 @@ func classify(s *result.Stall, in Input, startMS, endMS float64) (map[string]int
 		if at < startMS || at > endMS {
 			continue
 		}
-		checkpoint = checkpoint || smp.Checkpoint
+		n++
+		if smp.Checkpoint {
+			checkpoints++
+		}
 		for _, c := range smp.Counts {
 			if !affected[in.Samples.Name(c.Workload)] {
 				continue
@@ -190,7 +194,7 @@ func classify(s *result.Stall, in Input, startMS, endMS float64) (map[string]int
 			classes[Class(in.Samples.Name(c.Event))] += int64(c.N)
 		}
 	}
-	return classes, total, checkpoint
+	return classes, total, float64(checkpoints) / float64(max(n, 1))
 }
 
 // Class maps a wait event name (lockmon.EventName) to a stall cause, or to
@@ -220,9 +224,11 @@ func Class(event string) string {
 }
 
 // decide picks the cause from the class counts: the most frequent class
-// other than CPU and client waits, if it holds enough of the samples. I/O
-// while the checkpointer works is the checkpoint's.
-func decide(classes map[string]int64, total int64, checkpoint bool) (string, string) {
+// other than CPU and client waits, if it holds enough of the samples. I/O or
+// WAL waits while the checkpointer works for most of the window are the
+// checkpoint's: its writes and fsyncs are what slow the others down.
+func decide(classes map[string]int64, total int64, checkpointShare float64) (string, string) {
+	checkpoint := checkpointShare >= 0.5
 	if total == 0 {
 		return result.CauseUnknown, "no sample saw an active backend of the affected workloads: the requests waited in the client, or the window fell between samples"
 	}
@@ -239,11 +245,11 @@ func decide(classes map[string]int64, total int64, checkpoint bool) (string, str
 	if best == "" || float64(bestN)/float64(total) < minCauseShare {
 		return result.CauseUnknown, "no wait class dominates the affected backends' samples (" + summary + ")"
 	}
-	if best == result.CauseIO && checkpoint {
-		return result.CauseCheckpoint, summary + "; the checkpointer was writing"
+	if checkpointShare > 0 {
+		summary += fmt.Sprintf("; the checkpointer was working in %.0f%% of the samples", 100*checkpointShare)
 	}
-	if checkpoint {
-		summary += "; the checkpointer was writing"
+	if (best == result.CauseIO || best == result.CauseWAL) && checkpoint {
+		return result.CauseCheckpoint, best + " waits during a checkpoint: " + summary
 	}
 	return best, summary
 }
