@@ -7,10 +7,10 @@ import (
 	"github.com/rehearse/rehearse/result"
 )
 
-// MaxStarvedShare is the share of the migration's time the harness may be
-// starved before the run is invalid: beyond it the latency figures measure
-// the client, not the migration.
-const MaxStarvedShare = 0.10
+// MaxHarnessShare is the share of the migration's time harness stalls may
+// cover before the run is invalid: beyond it the latency figures measure the
+// client, not the migration.
+const MaxHarnessShare = 0.10
 
 // noiseOf is a workload's baseline noise measured by the run, nil when none.
 func noiseOf(res *result.Result, workload string) *result.Noise {
@@ -37,34 +37,27 @@ func withinNoise(c result.Check, ratio float64, n *result.Noise) result.Check {
 	return c
 }
 
-// StarvedShare is the share of the migration's time (its step phases, at
-// 100 ms resolution) that fell in starved harness seconds.
-func StarvedShare(h *result.Harness, phases []result.Phase) float64 {
-	if h == nil {
-		return 0
-	}
-	starved := map[int64]bool{}
-	for _, s := range h.Seconds {
-		if s.Starved {
-			starved[s.TS] = true
-		}
-	}
-	total, hit := 0, 0
-	for _, p := range phases {
-		if !result.IsStepPhase(p.Name) {
+// HarnessShare is the share of the migration's time (its step phases)
+// covered by stalls whose cause is the harness.
+func HarnessShare(res *result.Result) float64 {
+	var total, covered float64
+	for _, p := range res.Phases {
+		if !result.IsStepPhase(p.Name) || p.EndMS <= p.StartMS {
 			continue
 		}
-		for t := p.StartMS; t < p.EndMS; t += 100 {
-			total++
-			if starved[t/1000] {
-				hit++
+		total += float64(p.EndMS - p.StartMS)
+		for _, s := range res.Stalls {
+			if s.Cause != result.CauseHarness {
+				continue
 			}
+			from, to := max(float64(s.StartMS), float64(p.StartMS)), min(float64(s.StartMS)+s.LengthMS, float64(p.EndMS))
+			covered += max(to-from, 0)
 		}
 	}
 	if total == 0 {
 		return 0
 	}
-	return float64(hit) / float64(total)
+	return covered / total
 }
 
 // latencyCheck reports whether a check measures traffic latency, which
@@ -73,14 +66,13 @@ func latencyCheck(name string) bool {
 	return strings.HasPrefix(name, "p99_regression[") || name == "max_pool_wait"
 }
 
-// invalidReason says why a judged run cannot stand as a FAIL, "" when it
-// can: the harness was starved for more than MaxStarvedShare of the
-// migration, or the only failing checks are latency checks and every stall
+// invalidReason says why a judged run cannot stand, "" when it can:
+// harness stalls cover more than MaxHarnessShare of the migration, or the only failing checks are latency checks and every stall
 // during the migration was the harness's.
 func invalidReason(res *result.Result, checks []result.Check) string {
-	if share := StarvedShare(res.Harness, res.Phases); share > MaxStarvedShare {
-		return fmt.Sprintf("the load generator was starved for %.0f%% of the migration (limit %.0f%%): its latency figures measure the client, not the migration",
-			share*100, MaxStarvedShare*100)
+	if share := HarnessShare(res); share > MaxHarnessShare {
+		return fmt.Sprintf("harness stalls (the load generator starved) cover %.0f%% of the migration (limit %.0f%%): its latency figures measure the client, not the migration",
+			share*100, MaxHarnessShare*100)
 	}
 	var failed []string
 	for _, c := range checks {
