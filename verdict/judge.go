@@ -61,7 +61,11 @@ func Judge(sc *scenarios.Scenario, res *result.Result) result.Verdict {
 			v.Reasons = append(v.Reasons, fmt.Sprintf("%s: observed %s, limit %s", c.Name, c.Observed, c.Limit))
 		}
 	}
-	if reason := invalidReason(res, checks); reason != "" {
+	limit := 0.0
+	if th.P99Regression != nil {
+		limit = *th.P99Regression
+	}
+	if reason := invalidReason(res, checks, limit); reason != "" {
 		v.Pass, v.Invalid, v.InvalidReason = false, true, reason
 		v.Reasons = append([]string{"invalid: " + reason}, v.Reasons...)
 	}

@@ -2,6 +2,7 @@ package verdict
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/rehearse/rehearse/result"
@@ -60,16 +61,10 @@ func HarnessShare(res *result.Result) float64 {
 	return covered / total
 }
 
-// latencyCheck reports whether a check measures traffic latency, which
-// harness time inflates (as opposed to locks, errors or schema breaks).
-func latencyCheck(name string) bool {
-	return strings.HasPrefix(name, "p99_regression[") || name == "max_pool_wait"
-}
-
 // invalidReason says why a judged run cannot stand, "" when it can:
-// harness stalls cover more than MaxHarnessShare of the migration, or the only failing checks are latency checks and every stall
-// during the migration was the harness's.
-func invalidReason(res *result.Result, checks []result.Check) string {
+// harness stalls cover more than MaxHarnessShare of the migration, or every
+// failing check is a latency check that harness time explains.
+func invalidReason(res *result.Result, checks []result.Check, limit float64) string {
 	if share := HarnessShare(res); share > MaxHarnessShare {
 		return fmt.Sprintf("harness stalls (the load generator starved) cover %.0f%% of the migration (limit %.0f%%): its latency figures measure the client, not the migration",
 			share*100, MaxHarnessShare*100)
@@ -79,7 +74,7 @@ func invalidReason(res *result.Result, checks []result.Check) string {
 		if c.Pass {
 			continue
 		}
-		if !latencyCheck(c.Name) {
+		if !harnessExplains(res, c.Name, limit) {
 			return ""
 		}
 		failed = append(failed, c.Name)
@@ -87,18 +82,55 @@ func invalidReason(res *result.Result, checks []result.Check) string {
 	if len(failed) == 0 {
 		return ""
 	}
-	harness := 0
+	return fmt.Sprintf("%s failed only because of harness time: the requests the starved client sent late are enough to fail it, and no stall of the migration's own went past the limit",
+		strings.Join(failed, ", "))
+}
+
+// harnessExplains reports whether a failed check is explained by harness
+// time alone. p99_regression[w]: the requests of w slowed by harness stalls
+// during the migration are at least 1% of its migration requests (enough to
+// move the p99 by themselves), and no other stall of w during the migration
+// had a request slower than the regression limit allows. max_pool_wait: every
+// stall during the migration was the harness's. Any other check: no.
+func harnessExplains(res *result.Result, check string, limit float64) bool {
+	if check == "max_pool_wait" {
+		harness := 0
+		for _, s := range res.Stalls {
+			if !result.IsStepPhase(s.Phase) {
+				continue
+			}
+			if s.Cause != result.CauseHarness {
+				return false
+			}
+			harness++
+		}
+		return harness > 0
+	}
+	name, ok := strings.CutPrefix(check, "p99_regression[")
+	if !ok || limit <= 0 {
+		return false
+	}
+	name = strings.TrimSuffix(name, "]")
+	var w *result.Workload
+	for i := range res.Workloads {
+		if res.Workloads[i].Name == name {
+			w = &res.Workloads[i]
+		}
+	}
+	if w == nil || w.Migration.Count == 0 {
+		return false
+	}
+	allowedMS := limit * w.ByPhase[result.PhaseBaseline].P99MS
+	var harnessRequests int64
 	for _, s := range res.Stalls {
-		if !result.IsStepPhase(s.Phase) {
+		if !result.IsStepPhase(s.Phase) || !slices.Contains(s.Workloads, name) {
 			continue
 		}
-		if s.Cause != result.CauseHarness {
-			return ""
+		if s.Cause == result.CauseHarness {
+			harnessRequests += s.Requests
+		} else if s.MaxLatencyMS > allowedMS {
+			return false
 		}
-		harness++
 	}
-	if harness == 0 {
-		return ""
-	}
-	return fmt.Sprintf("%s failed only in harness time: every stall during the migration (%d) was the client's own", strings.Join(failed, ", "), harness)
+	return float64(harnessRequests) >= 0.01*float64(w.Migration.Count)
 }

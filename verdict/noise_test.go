@@ -35,13 +35,16 @@ func windows(p99s ...float64) []result.Noise {
 }
 
 func harnessStalls(fromMS, toMS int64) []result.Stall {
-	return []result.Stall{{Phase: "backfill", Cause: result.CauseHarness, StartMS: fromMS, LengthMS: float64(toMS - fromMS)}}
+	length := float64(toMS - fromMS)
+	return []result.Stall{{Phase: "backfill", Workloads: []string{"old"}, Cause: result.CauseHarness, StartMS: fromMS, LengthMS: length,
+		Requests: int64(length / 5), MaxLatencyMS: length}}
 }
 
 func TestNoiseAwareVerdicts(t *testing.T) {
 	t.Parallel()
-	harnessStall := harnessStalls(12000, 12500)
-	ioStall := []result.Stall{{Phase: "backfill", Cause: result.CauseIO, StartMS: 12000, LengthMS: 500}}
+	harnessStall := harnessStalls(12000, 12500) // 100 requests: 2% of the migration's 5000
+	ioStall := []result.Stall{{Phase: "backfill", Workloads: []string{"old"}, Cause: result.CauseIO, StartMS: 15000, LengthMS: 500, Requests: 10, MaxLatencyMS: 500}}
+	smallIOStall := []result.Stall{{Phase: "backfill", Workloads: []string{"old"}, Cause: result.CauseIO, StartMS: 15000, LengthMS: 100, Requests: 3, MaxLatencyMS: 3.5}}
 	tests := []struct {
 		name          string
 		base, mig     float64
@@ -57,6 +60,8 @@ func TestNoiseAwareVerdicts(t *testing.T) {
 		{"no noise measured: ratio alone", 2, 6, nil, nil, false, false, "3.00x"},
 		{"failed only in harness time", 2, 9, windows(2, 2), harnessStall, false, true, ""},
 		{"the migration's own I/O still fails", 2, 9, windows(2, 2), append(ioStall, harnessStall...), false, false, ""},
+		{"an own stall within the limit does not keep the FAIL", 2, 9, windows(2, 2), append(smallIOStall, harnessStall...), false, true, ""},
+		{"too few harness requests to explain the p99", 2, 9, windows(2, 2), harnessStalls(12000, 12010), false, false, ""},
 		{"harness stalls over 10% of the migration", 2, 3, windows(2, 2), harnessStalls(10000, 11500), false, true, ""},
 		{"harness stalls briefly, passing", 2, 3, windows(2, 2), harnessStall, true, false, ""},
 	}
