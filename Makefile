@@ -8,7 +8,7 @@ export TESTCONTAINERS_RYUK_DISABLED ?= true
 GO ?= go
 PKGS := ./...
 
-.PHONY: build test test-image bench lint fuzz soak clean prove-rules
+.PHONY: build test test-image bench lint fuzz soak stability clean prove-rules
 
 build:
 	$(GO) build -o bin/rehearse ./cmd/rehearse
@@ -42,6 +42,12 @@ prove-rules:
 # 30 minutes of traffic at 2,000 queries/s, logging RSS every minute (not in CI).
 soak:
 	$(GO) test -tags soak -run TestSoak -timeout 45m -v ./rehearse/
+
+# Every example scenario N times (default 10): verdicts and the spread of
+# each judged p99 ratio (docs/stalls.md; not in CI).
+N ?= 10
+stability: build
+	sh scripts/stability.sh $(N) bin/rehearse
 
 clean:
 	rm -rf bin

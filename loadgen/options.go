@@ -28,10 +28,11 @@ type options struct {
 	pacer         Pacer
 	maxRequests   uint64
 	runtimeParams map[string]string
+	slowFloor     time.Duration
 }
 
 func newOptions(w Workload, opts []Option) options {
-	o := options{phase: func() string { return DefaultPhase }}
+	o := options{phase: func() string { return DefaultPhase }, slowFloor: DefaultSlowFloor}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&o)
@@ -113,5 +114,15 @@ func WithRuntimeParams(params map[string]string) Option {
 			o.runtimeParams = make(map[string]string, len(params))
 		}
 		maps.Copy(o.runtimeParams, params)
+	}
+}
+
+// WithSlowFloor sets the latency from which requests are kept in
+// SlowWindows (default DefaultSlowFloor); d <= 0 keeps the default.
+func WithSlowFloor(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.slowFloor = d
+		}
 	}
 }

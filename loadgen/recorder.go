@@ -67,6 +67,8 @@ type recorder struct {
 	lagPhase map[string]*hdr.Histogram
 	// conns holds, per SQLSTATE, the connections that saw it.
 	conns map[string]map[int64]bool
+	// self, when set, is told of every completion (selfcheck.go).
+	self *selfCheck
 }
 
 type queryRec struct {
@@ -128,6 +130,9 @@ func (r *recorder) second(t time.Time) int64 {
 // record adds one executed request.
 func (r *recorder) record(o outcome) {
 	lat, svc, lag := micros(o.done.Sub(o.due)), micros(o.done.Sub(o.sent)), micros(o.sent.Sub(o.due))
+	if r.self != nil {
+		r.self.completed(r.queries[o.query].name, o.phase, o.due, o.done, o.err == nil)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	q := r.queries[o.query]

@@ -42,6 +42,7 @@ type Run struct {
 	// queries is the workload's query list, read-only once started.
 	queries []Query
 	rec     *recorder
+	self    *selfCheck // scheduler lateness, slow windows, noise (selfcheck.go)
 	start   time.Time
 	queue   chan job // closed by the scheduler when it exits
 
@@ -192,6 +193,8 @@ func (r *Run) launch(base context.Context, queries []Query, conns []*pgx.Conn) {
 		epoch = r.start
 	}
 	r.rec = newRecorder(queries, epoch, r.start)
+	r.self = newSelfCheck(epoch, r.opts.slowFloor)
+	r.rec.self = r.self
 	schedCtx, schedCancel := context.WithCancel(base)
 	workCtx, workCancel := context.WithCancel(base)
 	r.schedCancel, r.workCancel = schedCancel, workCancel

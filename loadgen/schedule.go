@@ -54,6 +54,7 @@ func (r *Run) dispatch(due time.Duration) {
 	args, err := r.mix.args(q)
 	j := job{query: q, args: args, argErr: err, phase: r.opts.phase(), due: due}
 	r.c.scheduled.Add(1)
+	r.self.scheduled(r.start.Add(due), time.Now())
 	select {
 	case r.queue <- j:
 	default:

@@ -18,6 +18,7 @@ import (
 	"github.com/rehearse/rehearse/internal/migrate"
 	"github.com/rehearse/rehearse/internal/replication"
 	"github.com/rehearse/rehearse/lint"
+	"github.com/rehearse/rehearse/loadgen"
 	"github.com/rehearse/rehearse/provider"
 	"github.com/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/scenarios"
@@ -39,6 +40,7 @@ type rehearsal struct {
 	setup   *pgx.Conn // schema, data checks, key reads
 	traffic *traffic
 	monitor *lockmon.Monitor
+	harness *loadgen.Harness
 	// replication samples the standby's lag; nil without postgres.replica.
 	replication *replication.Sampler
 	// dataset is the dataset cache's part in this run; nil when it has none
@@ -74,6 +76,7 @@ type trafficRecord struct {
 	replication *result.Replication
 	phases      []result.Phase
 	err         error // the lock monitor lost the server
+	diag        diagnostics
 }
 
 // Run rehearses sc and returns what it measured.
@@ -117,6 +120,7 @@ func (r *rehearsal) record(t trafficRecord) *result.Result {
 	if t.err != nil {
 		res.Error = t.err.Error()
 	}
+	recordStalls(res, t.diag, r.clock.epoch)
 	res.Normalize()
 	return res
 }
@@ -231,6 +235,7 @@ func (r *rehearsal) rehearse(ctx context.Context) error {
 	defer runner.Close(context.WithoutCancel(ctx))
 
 	r.clock.startTraffic(time.Now())
+	r.harness = loadgen.StartHarness(r.clock.epoch)
 	r.monitor, err = lockmon.Start(ctx, r.inst.DSN, lockmon.WithInterval(r.opts.lockInterval),
 		lockmon.WithEpoch(r.clock.epoch), lockmon.WithPhase(r.clock.Phase), lockmon.WithClassifier(r.traffic.classifier()))
 	if err != nil {
@@ -386,6 +391,7 @@ func (r *rehearsal) finish(ctx context.Context) trafficRecord {
 	var t trafficRecord
 	if r.traffic != nil {
 		t.workloads = r.traffic.stopAll(ctx)
+		t.diag.self = r.traffic.selfRecords()
 		t.background = r.traffic.backgroundResults()
 		for i := range t.workloads {
 			t.workloads[i].Warnings = fidelityWarnings(t.workloads[i])
@@ -394,6 +400,11 @@ func (r *rehearsal) finish(ctx context.Context) trafficRecord {
 	if r.monitor != nil {
 		rep := r.monitor.Stop(ctx)
 		t.lockWaits, t.held, t.err = rep.Waits, rep.Held, rep.Err
+		t.diag.fromMonitor(rep)
+	}
+	if r.harness != nil {
+		sum := r.harness.Stop()
+		t.diag.harness = &sum
 	}
 	if r.replication != nil {
 		t.replication = r.replication.Stop(ctx)
@@ -456,6 +467,9 @@ func (r *rehearsal) cleanup() {
 	}
 	if r.monitor != nil {
 		r.monitor.Stop(ctx)
+	}
+	if r.harness != nil {
+		r.harness.Stop()
 	}
 	if r.replication != nil {
 		r.replication.Stop(ctx)

@@ -28,6 +28,7 @@ type traffic struct {
 	mu      sync.Mutex
 	running map[string]*loadgen.Run
 	done    map[string]result.Workload
+	self    map[string]selfRecord // guarded by mu; stalls.go
 
 	background []plannedBackground
 	bgRunning  map[string]*loadgen.Session         // guarded by mu
@@ -163,6 +164,10 @@ func (t *traffic) stop(ctx context.Context, name string) {
 		summary.Migration = run.Merged(t.steps...)
 		t.mu.Lock()
 		t.done[name] = summary
+		if t.self == nil {
+			t.self = map[string]selfRecord{}
+		}
+		t.self[name] = selfRecordOf(run)
 		t.mu.Unlock()
 	}
 }
@@ -227,4 +232,15 @@ func hashOf(s string) uint64 {
 	h := fnv.New64a()
 	h.Write([]byte(s))
 	return h.Sum64()
+}
+
+// selfRecords returns what each stopped workload recorded about itself.
+func (t *traffic) selfRecords() map[string]selfRecord {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make(map[string]selfRecord, len(t.self))
+	for k, v := range t.self {
+		out[k] = v
+	}
+	return out
 }

@@ -127,6 +127,7 @@ func latencyChart(r *result.Result) string {
 	for _, e := range ramps {
 		lockRamp(p, e, workloadColour(r, e.Workload))
 	}
+	stallMarks(p, r)
 	legend = append(legend, legendEntry{kind: "box", colour: stepColour, opacity: "0.35", label: "migration step"})
 	if len(ramps) > 0 {
 		legend = append(legend, legendEntry{kind: "dot", colour: "#333", label: "waiting on a lock (pg_locks sampler)"})

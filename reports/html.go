@@ -40,6 +40,8 @@ type htmlView struct {
 	Compat                 htmlTable
 	Command, Started       string
 	MonitorNote, AbortNote string
+	// Stalls is the stall section (stalls.go); nil without stall detection.
+	Stalls *htmlStalls
 }
 
 type htmlStep struct {
@@ -97,6 +99,7 @@ func newHTMLView(r *result.Result) htmlView {
 	}
 	v.lockWaits(r)
 	v.compat(r)
+	v.Stalls = newHTMLStalls(r)
 	return v
 }
 
@@ -210,6 +213,7 @@ figure { margin: 8px 0 16px 0; } .note { color: #555; font-size: 13px; }
 <tr>{{range .Waits.Header}}<th>{{.}}</th>{{end}}</tr>
 {{range .Waits.Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</table>{{if .Waits.More}}<p class="note">… and {{.Waits.More}} more wait events (all in the JSON result).</p>{{end}}{{end}}
+{{template "stalls" .}}
 {{if .Steps}}<h2>Migration steps</h2>
 <table>
 <tr><th>step</th><th>duration</th><th>strongest lock per relation</th><th>rewrote</th><th>outcome</th></tr>
@@ -233,4 +237,4 @@ figure { margin: 8px 0 16px 0; } .note { color: #555; font-size: 13px; }
 <p class="note">rehearse result schema {{.R.SchemaVersion}} · started {{.Started}}</p>
 </body>
 </html>
-`))
+` + stallsTemplate))

@@ -87,6 +87,7 @@ func renderMarkdown(r *result.Result, lim mdLimits) string {
 	m.steps(r)
 	m.lint(r)
 	m.lockWaits(r)
+	m.stalls(r)
 	m.replication(r)
 	m.latency(r)
 	m.fidelity(r) // fidelity.go
@@ -143,7 +144,7 @@ func (m *mdWriter) more(n int, what string) {
 }
 
 func (m *mdWriter) verdict(r *result.Result) {
-	icon := map[string]string{"PASS": "✅", "FAIL": "❌", "ABORTED": "⚠️"}[verdictWord(r)]
+	icon := map[string]string{"PASS": "✅", "FAIL": "❌", "ABORTED": "⚠️", "INVALID": "⚠️"}[verdictWord(r)]
 	m.printf("### %s %s · %s · PostgreSQL %s · %s rows", icon, verdictWord(r), mdText(r.Scenario, m.lim.cell),
 		mdText(shortVersion(r.Postgres.Version), 40), human.Count(totalRows(r)))
 	if b := totalBytes(r); b > 0 {

@@ -35,6 +35,7 @@ func Text(w io.Writer, r *result.Result) error {
 	p.fidelity(r) // fidelity.go
 	p.background(r)
 	p.lockWaits(r)
+	p.stalls(r)
 	p.replication(r)
 	return p.err
 }
@@ -192,6 +193,8 @@ func verdictWord(r *result.Result) string {
 	switch {
 	case r.Status == result.StatusAborted:
 		return "ABORTED"
+	case r.Verdict.Invalid:
+		return "INVALID"
 	case r.Verdict.Pass:
 		return "PASS"
 	default:

@@ -58,6 +58,19 @@ type Result struct {
 	Lint []LintFinding `json:"lint,omitempty"`
 	// Replication is set when the scenario starts a standby (postgres.replica).
 	Replication *Replication `json:"replication,omitempty"`
+	// WaitEvents is what the backends waited on, per phase and per second
+	// (docs/stalls.md); nil when the monitor did not sample them.
+	WaitEvents *WaitEvents `json:"wait_events,omitempty"`
+	// ServerCounters are the server's statistics per phase.
+	ServerCounters []ServerCounters `json:"server_counters,omitempty"`
+	// Harness is the load generator's self-check.
+	Harness *Harness `json:"harness,omitempty"`
+	// Stalls lists the windows in which traffic stalled, each with its cause,
+	// found by StallRule.
+	Stalls    []Stall    `json:"stalls,omitempty"`
+	StallRule *StallRule `json:"stall_rule,omitempty"`
+	// Noise is the baseline's window-to-window p99 spread per workload.
+	Noise []Noise `json:"noise,omitempty"`
 }
 
 // GuardAbort says at which step, and why, the abort_on guard stopped the
@@ -81,6 +94,12 @@ type Verdict struct {
 	Pass    bool     `json:"pass"`
 	Reasons []string `json:"reasons"`
 	Checks  []Check  `json:"checks"`
+	// Invalid is set when the run cannot be judged: the harness was starved
+	// for too much of the migration, or a check failed only because of
+	// harness time. Pass is then false and InvalidReason says why; the
+	// command exits 2, not 1.
+	Invalid       bool   `json:"invalid,omitempty"`
+	InvalidReason string `json:"invalid_reason,omitempty"`
 }
 
 // Hazard is something the rehearsal saw hurt (or would hurt) a deploy, with
@@ -213,10 +232,13 @@ type LockWaits struct {
 
 // MonitorStats describes the lock monitor's sampling.
 type MonitorStats struct {
-	IntervalMS   float64 `json:"interval_ms"`
-	Samples      int64   `json:"samples"`
-	MeanSampleMS float64 `json:"mean_sample_ms"`
-	MaxSampleMS  float64 `json:"max_sample_ms"`
+	IntervalMS float64 `json:"interval_ms"`
+	// IdleIntervalMS is the interval used in the baseline and cooldown while
+	// no lock wait was open and the migration did not run.
+	IdleIntervalMS float64 `json:"idle_interval_ms,omitempty"`
+	Samples        int64   `json:"samples"`
+	MeanSampleMS   float64 `json:"mean_sample_ms"`
+	MaxSampleMS    float64 `json:"max_sample_ms"`
 }
 
 // LockEvent is one backend waiting for one lock.

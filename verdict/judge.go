@@ -36,7 +36,7 @@ func Judge(sc *scenarios.Scenario, res *result.Result) result.Verdict {
 			floorMS = th.P99Floor.D().Seconds() * 1000
 		}
 		for _, w := range res.Workloads {
-			checks = append(checks, p99Check(*th.P99Regression, floorMS, w))
+			checks = append(checks, p99Check(*th.P99Regression, floorMS, w, noiseOf(res, w.Name)))
 		}
 	}
 	for _, w := range res.Workloads {
@@ -59,6 +59,14 @@ func Judge(sc *scenarios.Scenario, res *result.Result) result.Verdict {
 			v.Pass = false
 			v.Reasons = append(v.Reasons, fmt.Sprintf("%s: observed %s, limit %s", c.Name, c.Observed, c.Limit))
 		}
+	}
+	limit := 0.0
+	if th.P99Regression != nil {
+		limit = *th.P99Regression
+	}
+	if reason := invalidReason(res, checks, limit); reason != "" {
+		v.Pass, v.Invalid, v.InvalidReason = false, true, reason
+		v.Reasons = append([]string{"invalid: " + reason}, v.Reasons...)
 	}
 	return v
 }
@@ -208,7 +216,7 @@ func worstTrafficWait(events []result.LockEvent) (result.LockEvent, bool) {
 	return worst, found
 }
 
-func p99Check(limit, floorMS float64, w result.Workload) result.Check {
+func p99Check(limit, floorMS float64, w result.Workload, noise *result.Noise) result.Check {
 	c := result.Check{Name: "p99_regression[" + w.Name + "]", Limit: fmt.Sprintf("%.2fx", limit), Pass: true}
 	if floorMS > 0 {
 		c.Limit += " above " + human.MS(floorMS)
@@ -223,6 +231,7 @@ func p99Check(limit, floorMS float64, w result.Workload) result.Check {
 		ratio := w.Migration.P99MS / base.P99MS
 		c.Pass = ratio <= limit || w.Migration.P99MS <= floorMS
 		c.Observed = fmt.Sprintf("%.2fx (p99 %s in baseline, %s during the migration)", ratio, human.MS(base.P99MS), human.MS(w.Migration.P99MS))
+		c = withinNoise(c, ratio, noise)
 	}
 	return c
 }

@@ -35,6 +35,7 @@ type runFlags struct {
 	quiet         bool
 	noCache       bool     // --no-cache: neither use nor fill the dataset cache (cache.go)
 	pgVersions    []string // --pg-versions: a version matrix (matrix.go)
+	retryInvalid  int      // --retry-invalid: reruns of an invalid rehearsal
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
@@ -60,6 +61,7 @@ func (f *runFlags) registerRehearsal(cmd *cobra.Command) {
 	fl.Int64Var(&f.seed, "seed", 0, "override the scenario's data.seed (data and traffic arguments)")
 	fl.DurationVar(&f.lockInterval, "lock-interval", lockmon.DefaultInterval, "how often the lock monitor samples pg_locks")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress lines on stderr")
+	fl.IntVar(&f.retryInvalid, "retry-invalid", 0, "rerun a rehearsal that ended invalid (harness starved) up to `N` times")
 	fl.BoolVar(&f.noCache, "no-cache", false, "generate the data even if the dataset cache has it, and do not save it (local provider; see rehearse cache)")
 }
 
@@ -77,6 +79,10 @@ func runScenario(cmd *cobra.Command, path string, f runFlags) error {
 		return cannotRun(err)
 	}
 	res, runErr := rehearse.Run(ctx, sc, opts...)
+	for try := 1; try <= f.retryInvalid && runErr == nil && res != nil && res.Verdict.Invalid; try++ {
+		fmt.Fprintf(cmd.ErrOrStderr(), "invalid rehearsal (%s): retry %d of %d\n", res.Verdict.InvalidReason, try, f.retryInvalid)
+		res, runErr = rehearse.Run(ctx, sc, opts...)
+	}
 	if res == nil {
 		return cannotRun(runErr)
 	}
@@ -87,6 +93,8 @@ func runScenario(cmd *cobra.Command, path string, f runFlags) error {
 	switch {
 	case runErr != nil:
 		return cannotRun(runErr)
+	case res.Verdict.Invalid:
+		return &exitError{code: exitCannotRun, err: errors.New("INVALID: " + res.Verdict.InvalidReason)}
 	case !res.Verdict.Pass:
 		return &exitError{code: exitFail, err: errors.New("FAIL")}
 	}

@@ -20,6 +20,16 @@ import (
 // DefaultInterval is how often the monitor samples when not told otherwise.
 const DefaultInterval = 10 * time.Millisecond
 
+// DefaultIdleInterval is how often it samples while nothing calls for the
+// fast interval: in the baseline and cooldown phases, with no session
+// waiting for a lock and the migration not running. At 100 samples a second
+// even an empty query costs this 2-core machine about 4% of a core
+// (docs/benchmarks.md); wait events for stall attribution need far fewer.
+const DefaultIdleInterval = 50 * time.Millisecond
+
+// stopGrace is how long Stop lets a sample in progress finish.
+const stopGrace = 2 * time.Second
+
 // maxEvents bounds the events kept in a report; counts and maxima stay exact.
 const maxEvents = 10000
 
@@ -29,6 +39,7 @@ type Classifier func(app, query string) (workload, name string)
 
 type options struct {
 	interval time.Duration
+	idle     time.Duration
 	epoch    time.Time
 	phase    func() string
 	classify Classifier
@@ -39,6 +50,11 @@ type Option func(*options)
 
 // WithInterval sets the sampling interval (default DefaultInterval).
 func WithInterval(d time.Duration) Option { return func(o *options) { o.interval = d } }
+
+// WithIdleInterval sets the interval used while no lock wait is open, the
+// migration is not running and the phase is the baseline or the cooldown
+// (default DefaultIdleInterval; never shorter than the interval).
+func WithIdleInterval(d time.Duration) Option { return func(o *options) { o.idle = d } }
 
 // WithEpoch sets the time that event start_ms values are relative to.
 func WithEpoch(t time.Time) Option { return func(o *options) { o.epoch = t } }
@@ -55,6 +71,11 @@ type Monitor struct {
 	opts   options
 	query  string
 	offset time.Duration // server clock minus local clock
+	// counterQuery reads the server's cumulative counters (counters.go).
+	counterQuery string
+
+	waits    *waitAgg
+	counters phaseCounters
 
 	open   map[waitKey]*openWait
 	events []result.LockEvent
@@ -63,6 +84,7 @@ type Monitor struct {
 	err    error
 
 	cancel   context.CancelFunc
+	stopping chan struct{} // closed by Stop: end after the sample in progress
 	done     chan struct{}
 	stopOnce sync.Once
 
@@ -107,16 +129,18 @@ type sampleStats struct {
 // Start connects and begins sampling. The connection's application_name is
 // rehearse/monitor.
 func Start(ctx context.Context, dsn string, opts ...Option) (*Monitor, error) {
-	o := options{interval: DefaultInterval, epoch: time.Now(), phase: func() string { return "" },
+	o := options{interval: DefaultInterval, idle: DefaultIdleInterval, epoch: time.Now(), phase: func() string { return "" },
 		classify: func(app, q string) (string, string) { return app, q }}
 	for _, opt := range opts {
 		opt(&o)
 	}
+	o.idle = max(o.idle, o.interval)
 	conn, err := dbconn.Connect(ctx, dsn, dbconn.Monitor)
 	if err != nil {
 		return nil, fmt.Errorf("lock monitor: %w", err)
 	}
-	m := &Monitor{conn: conn, opts: o, open: map[waitKey]*openWait{}, held: map[string]map[string]*heldLock{}, done: make(chan struct{})}
+	m := &Monitor{conn: conn, opts: o, open: map[waitKey]*openWait{}, held: map[string]map[string]*heldLock{}, done: make(chan struct{}),
+		stopping: make(chan struct{}), waits: newWaitAgg()}
 	if err := m.prepare(ctx); err != nil {
 		conn.Close(ctx)
 		return nil, err
@@ -144,6 +168,7 @@ func (m *Monitor) prepare(ctx context.Context) error {
 		waitstart = "l.waitstart"
 	}
 	m.query = fmt.Sprintf(sampleSQL, waitstart)
+	m.counterQuery = counterSQL(versionNum)
 	return nil
 }
 
@@ -178,25 +203,40 @@ type lockRow struct {
 
 func (m *Monitor) loop(ctx context.Context) {
 	defer close(m.done)
-	start := time.Now()
-	for n := int64(1); ; n++ {
-		if err := m.sample(ctx); err != nil {
+	next := time.Now()
+	for {
+		busy, err := m.sample(ctx)
+		if err != nil {
 			if ctx.Err() == nil {
 				m.err = fmt.Errorf("lock monitor: %w", err)
 			}
 			return
 		}
-		// Pace from the clock so a slow sample does not shift later ones.
-		wait := time.Until(start.Add(time.Duration(n) * m.opts.interval))
+		// Pace from the clock so a slow sample does not shift later ones;
+		// after a stall, start afresh rather than catch up in a burst.
+		if busy {
+			next = next.Add(m.opts.interval)
+		} else {
+			next = next.Add(m.opts.idle)
+		}
+		wait := time.Until(next)
+		if wait < 0 {
+			next, wait = time.Now(), 0
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(max(wait, 0)):
+		case <-m.stopping:
+			return
+		case <-time.After(wait):
 		}
 	}
 }
 
-func (m *Monitor) sample(ctx context.Context) error {
+// sample takes one sample; busy says whether the next one is due at the
+// fast interval: a session waits for a lock, the migration runs, or the
+// phase is a migration step.
+func (m *Monitor) sample(ctx context.Context) (busy bool, err error) {
 	m.syncMu.Lock()
 	waiters := m.pending
 	m.pending = nil
@@ -206,21 +246,43 @@ func (m *Monitor) sample(ctx context.Context) error {
 			close(w)
 		}
 	}()
+	phase := m.opts.phase()
+	m.markPhase(ctx, phase)
 	began := time.Now()
-	rows, err := m.readLocks(ctx)
+	acts, err := m.readActivity(ctx)
 	if err != nil {
-		return err
+		return false, err
+	}
+	locksRead := needLocks(acts, dbconn.Migration)
+	var rows []lockRow
+	if locksRead {
+		if rows, err = m.readLocks(ctx); err != nil {
+			return false, err
+		}
 	}
 	blockers, err := m.readBlockers(ctx, rows)
 	if err != nil {
-		return err
+		return false, err
 	}
 	now := time.Now()
 	m.stats.add(now.Sub(began))
 	m.record(rows, blockers, now)
-	return nil
+	m.waits.add(acts, phase, m.opts.classify, now, m.opts.epoch)
+	return locksRead || (phase != result.PhaseBaseline && phase != result.PhaseCooldown), nil
 }
 
+// readActivity reads the backends' wait events (waits.go).
+func (m *Monitor) readActivity(ctx context.Context) ([]activityRow, error) {
+	rows, err := m.conn.Query(ctx, activitySQL, dbconn.Monitor)
+	if err != nil {
+		return nil, err
+	}
+	return scanActivity(rows)
+}
+
+// readLocks reads the lock rows. The sample does so only when a session
+// waits for a lock or the migration runs: pg_locks takes every lock-manager
+// partition lock, and otherwise has no news.
 func (m *Monitor) readLocks(ctx context.Context) ([]lockRow, error) {
 	rows, err := m.conn.Query(ctx, m.query, dbconn.Migration)
 	if err != nil {
@@ -467,14 +529,31 @@ type Report struct {
 	Held map[string][]result.StepLock
 	// Err is set when sampling stopped early (for example the server died).
 	Err error
+	// WaitEvents aggregates the backends' wait events by phase and second;
+	// Samples keeps them at sampling resolution, for attributing stalls.
+	WaitEvents *result.WaitEvents
+	Samples    *WaitSamples
+	// Counters are the server's counters per phase.
+	Counters []result.ServerCounters
 }
 
 // Stop ends sampling, closes the connection and returns the report. Waits
 // still open are closed at the time of Stop.
 func (m *Monitor) Stop(ctx context.Context) Report {
 	m.stopOnce.Do(func() {
+		// Let the sample in progress finish, so that the connection stays
+		// usable for the final counter reading; cancel one that hangs.
+		close(m.stopping)
+		select {
+		case <-m.done:
+		case <-time.After(stopGrace):
+			m.cancel()
+			<-m.done
+		}
 		m.cancel()
-		<-m.done
+		if m.err == nil {
+			m.endCounters(ctx)
+		}
 		m.conn.Close(ctx)
 		now := time.Now()
 		for key, w := range m.open {
@@ -487,7 +566,7 @@ func (m *Monitor) Stop(ctx context.Context) Report {
 func (m *Monitor) report() Report {
 	sort.SliceStable(m.events, func(i, j int) bool { return m.events[i].StartMS < m.events[j].StartMS })
 	waits := summarise(m.events)
-	waits.Monitor = &result.MonitorStats{IntervalMS: ms(m.opts.interval), Samples: m.stats.count, MaxSampleMS: ms(m.stats.max)}
+	waits.Monitor = &result.MonitorStats{IntervalMS: ms(m.opts.interval), IdleIntervalMS: ms(m.opts.idle), Samples: m.stats.count, MaxSampleMS: ms(m.stats.max)}
 	if m.stats.count > 0 {
 		waits.Monitor.MeanSampleMS = ms(m.stats.total / time.Duration(m.stats.count))
 	}
@@ -498,7 +577,8 @@ func (m *Monitor) report() Report {
 		}
 		sort.Slice(held[phase], func(i, j int) bool { return held[phase][i].Relation < held[phase][j].Relation })
 	}
-	return Report{Waits: waits, Held: held, Err: m.err}
+	return Report{Waits: waits, Held: held, Err: m.err, WaitEvents: m.waits.report(), Samples: &m.waits.samples,
+		Counters: m.counters.report()}
 }
 
 // IsTraffic reports whether a wait event's workload is application traffic.

@@ -250,7 +250,11 @@ func ohPgbench(b *testing.B, dsn, extra string) ohResult {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, ohPgbenchBin(b), append(args, dsn)...).CombinedOutput()
+	cmd := exec.CommandContext(ctx, ohPgbenchBin(b), append(args, dsn)...)
+	// Named as a rehearsal's traffic, so that the monitor samples these
+	// sessions' wait events as it would a workload's.
+	cmd.Env = append(os.Environ(), "PGAPPNAME=rehearse/old")
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		b.Fatalf("pgbench %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
