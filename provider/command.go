@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -88,6 +89,7 @@ func (c Command) Start(ctx context.Context, cfg Config) (*Instance, error) {
 
 func (c Command) create(ctx context.Context) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "sh", "-c", c.Create)
+	groupKill(cmd)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -111,6 +113,7 @@ func (c Command) destroyer(dsn string, created []byte, log io.Writer) func(conte
 		defer cancel()
 		fmt.Fprintf(log, "destroying the clone: %s\n", c.Destroy)
 		cmd := exec.CommandContext(ctx, "sh", "-c", c.Destroy)
+		groupKill(cmd)
 		cmd.Env = append(os.Environ(), CloneDSNEnv+"="+dsn)
 		cmd.Stdin = bytes.NewReader(created)
 		var stderr bytes.Buffer
@@ -121,6 +124,15 @@ func (c Command) destroyer(dsn string, created []byte, log io.Writer) func(conte
 		}
 		return nil
 	}
+}
+
+// groupKill makes cancelling cmd end the engine's CLI too, not only the
+// shell that started it: cmd gets a process group of its own, and a
+// cancel sends SIGTERM to the group (SIGKILL 10 s later).
+func groupKill(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
+	cmd.WaitDelay = 10 * time.Second
 }
 
 // parseCloneDSN reads a create command's stdout: a JSON object with a
