@@ -160,8 +160,12 @@ func printSweep(w io.Writer, series []sweep.Series, at float64) {
 			fmt.Fprintf(w, "  no fit: %v\n", s.FitErr)
 			continue
 		}
-		fmt.Fprintf(w, "  fit: %s + %s per 1M rows (R² %.3f, largest error at a measured size %.0f%%)\n",
-			formatFigure(s.Figure, s.Fit.Intercept), formatFigure(s.Figure, s.Fit.Slope*1e6), s.Fit.R2, 100*s.Fit.MaxRelErr)
+		sign, slope := "+", s.Fit.Slope*1e6
+		if slope < 0 {
+			sign, slope = "−", -slope
+		}
+		fmt.Fprintf(w, "  fit: %s %s %s per 1M rows (R² %.3f, largest error at a measured size %.0f%%)\n",
+			formatFigure(s.Figure, s.Fit.Intercept), sign, formatFigure(s.Figure, slope), s.Fit.R2, 100*s.Fit.MaxRelErr)
 		if at == 0 {
 			continue
 		}
