@@ -35,6 +35,7 @@ LEFT JOIN pg_stat_progress_create_index i ON i.pid = a.pid
 LEFT JOIN pg_stat_progress_vacuum v ON v.pid = a.pid
 LEFT JOIN pg_stat_progress_analyze z ON z.pid = a.pid
 WHERE a.datname = current_database() AND a.state = 'active' AND a.application_name = $1
+  AND a.backend_type = 'client backend' -- parallel index build workers report through their leader
   AND a.query NOT ILIKE 'COPY %' AND now() - a.query_start > $2::interval
 ORDER BY a.pid`
 
