@@ -44,6 +44,9 @@ type options struct {
 	// CHECK constraints, keepAll every index and constraint: other ways,
 	// for the benchmarks to compare.
 	keepPK, keepChecks, keepAll bool
+	// serverInterval is how often long statements are reported (tests
+	// shorten it).
+	serverInterval time.Duration
 }
 
 // WithConnections loads over n connections in parallel (n < 1: the default,
@@ -114,7 +117,7 @@ type TableStats struct {
 // far as it can. Load keeps no state between calls; calls for different
 // databases may run at the same time.
 func Load(ctx context.Context, dsn string, data scenarios.Data, order []string, opts ...Option) (Loaded, error) {
-	o := options{conns: min(4, 2*runtime.GOMAXPROCS(0))}
+	o := options{conns: min(4, 2*runtime.GOMAXPROCS(0)), serverInterval: serverProgressInterval}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -160,7 +163,9 @@ func Load(ctx context.Context, dsn string, data scenarios.Data, order []string, 
 			l.progress.logf("kept during the load: %s", k)
 		}
 	}
+	stopWatch := watchServer(ctx, dsn, l.progress, o.serverInterval)
 	err = l.run(ctx)
+	stopWatch()
 	out.Tables = l.results()
 	if err != nil && l.ddl != nil && ctx.Err() == nil {
 		err = errors.Join(err, l.restore(dsn))

@@ -23,13 +23,17 @@ var ErrNoDocker = errors.New("no Docker engine answers")
 // Request is where the user asked PostgreSQL to come from: the flags, plus
 // the scenario's postgres section for the image.
 type Request struct {
-	// Name is "auto" (or ""), "container", "local" or "dsn".
+	// Name is "auto" (or ""), "container", "local", "dsn" or "command".
 	Name string
 	// DSN, Disposable and ForceNonEmpty are --dsn, --disposable and
 	// --force-nonempty; a DSN makes "auto" mean "dsn".
 	DSN           string
 	Disposable    bool
 	ForceNonEmpty bool
+	// CloneCreate and CloneDestroy are --clone-create and --clone-destroy
+	// (or postgres.clone): the commands of --provider command, which
+	// "auto" means when they are given.
+	CloneCreate, CloneDestroy string
 	// Image is --image: it overrides Postgres.Image and Postgres.Version.
 	Image string
 	// Postgres carries the scenario's Image, Version and Replica (Settings are unused).
@@ -67,6 +71,12 @@ func Choose(ctx context.Context, req Request, opts ...ChooseOption) (Provider, e
 	if (name == "" || name == "auto") && req.DSN != "" {
 		name = "dsn"
 	}
+	if (name == "" || name == "auto") && (req.CloneCreate != "" || req.CloneDestroy != "") {
+		name = "command"
+	}
+	if name != "command" && (req.CloneCreate != "" || req.CloneDestroy != "") {
+		return nil, errors.New("--clone-create and --clone-destroy are only used with --provider command")
+	}
 	if name != "dsn" && req.DSN != "" {
 		return nil, errors.New("--dsn is only used with --provider dsn")
 	}
@@ -92,8 +102,13 @@ func Choose(ctx context.Context, req Request, opts ...ChooseOption) (Provider, e
 			return nil, errors.New("--provider dsn needs --dsn URL")
 		}
 		return DSN{URL: req.DSN, Disposable: req.Disposable, ForceNonEmpty: req.ForceNonEmpty}, nil
+	case "command":
+		if req.CloneCreate == "" || req.CloneDestroy == "" {
+			return nil, errors.New("--provider command needs --clone-create CMD and --clone-destroy CMD (or postgres.clone in the scenario)")
+		}
+		return Command{Create: req.CloneCreate, Destroy: req.CloneDestroy}, nil
 	}
-	return nil, fmt.Errorf("unknown --provider %q: want auto, container, local or dsn", req.Name)
+	return nil, fmt.Errorf("unknown --provider %q: want auto, container, local, dsn or command", req.Name)
 }
 
 func chooseAuto(ctx context.Context, req Request, o chooseOptions, log io.Writer) (Provider, error) {

@@ -138,6 +138,9 @@ type cluster struct {
 	trustLocal bool
 	proc       *os.Process
 	exited     chan struct{} // closed when the postmaster has exited
+	// mounted is the overlay mount on the data directory of a
+	// copy-on-write start (local_cow.go); remove unmounts it.
+	mounted string
 }
 
 func (c *cluster) dataDir() string { return filepath.Join(c.dir, "data") }
@@ -280,7 +283,7 @@ func (c *cluster) logTail() string {
 // stop asks for a fast shutdown (SIGINT), kills the process group if that
 // takes longer than the grace period or ctx, and removes the temp dir.
 func (c *cluster) stop(ctx context.Context) error {
-	defer os.RemoveAll(c.dir)
+	defer c.remove()
 	return c.halt(ctx)
 }
 
@@ -314,6 +317,9 @@ func (c *cluster) leftovers() []string {
 	var left []string
 	if _, err := os.Stat(c.dir); err == nil {
 		left = append(left, "directory "+c.dir)
+	}
+	if isMounted(c.dataDir()) {
+		left = append(left, "overlay mount "+c.dataDir())
 	}
 	if c.proc != nil && syscall.Kill(-c.proc.Pid, 0) == nil {
 		left = append(left, fmt.Sprintf("process group %d", c.proc.Pid))

@@ -45,7 +45,7 @@ func (s servers) kill() {
 	for _, c := range []*cluster{s.standby, s.primary} {
 		if c != nil {
 			c.kill()
-			os.RemoveAll(c.dir)
+			c.remove()
 		}
 	}
 }

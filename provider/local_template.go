@@ -14,8 +14,10 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/sys/unix"
 )
 
 // Templater is a provider that can start a server on a copy of a data
@@ -87,17 +89,22 @@ func (l *Local) StartFrom(ctx context.Context, cfg Config, template string) (ins
 	}
 	defer func() {
 		if err != nil {
-			os.RemoveAll(c.dir)
+			c.remove()
 		}
 	}()
 	c.trustLocal, c.password = true, randomHex(16)
 	if err := c.chown(c.dir); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(c.log, "copying %s into %s\n", template, c.dataDir())
-	if _, err := copyDataDir(ctx, template, c.dataDir(), c.owner, nil, false); err != nil {
+	began := time.Now()
+	how, note, err := c.cloneDataDir(ctx, template)
+	if err != nil {
 		return nil, fmt.Errorf("copy the cached data directory: %w", err)
 	}
+	if note != "" {
+		fmt.Fprintf(c.log, "%s\n", note)
+	}
+	fmt.Fprintf(c.log, "%s of %s into %s in %s\n", how, template, c.dataDir(), time.Since(began).Round(time.Millisecond))
 	if err := c.writeHBA(); err != nil {
 		return nil, err
 	}
@@ -182,7 +189,9 @@ func (c *cluster) snapshot(ctx context.Context, dst string, movable bool) (int64
 		return 0, fmt.Errorf("snapshot: stop the server: %w", err)
 	}
 	keep := c.walToKeep(ctx)
-	n, copyErr := copyDataDir(ctx, c.dataDir(), dst, nil, func(rel string) bool { return skipInSnapshot(rel, keep) }, true)
+	// Owned by the server's user, so that a later run can use it as the
+	// lower layer of an overlay (local_cow.go) without a copy.
+	n, copyErr := copyDataDir(ctx, c.dataDir(), dst, c.owner, func(rel string) bool { return skipInSnapshot(rel, keep) }, true)
 	if copyErr != nil {
 		copyErr = fmt.Errorf("snapshot: copy the data directory: %w", copyErr)
 	}
@@ -397,7 +406,14 @@ func copyFile(from, to string, owner *syscall.Credential, durable bool) (int64, 
 	if err != nil {
 		return 0, err
 	}
-	n, err := io.Copy(out, in)
+	// A reflink where the filesystem has them (instant, copy-on-write);
+	// else copy_file_range, through io.Copy.
+	var n int64
+	if unix.IoctlFileClone(int(out.Fd()), int(in.Fd())) == nil {
+		n = info.Size()
+	} else {
+		n, err = io.Copy(out, in)
+	}
 	if err == nil && owner != nil {
 		err = out.Chown(int(owner.Uid), int(owner.Gid))
 	}

@@ -201,3 +201,69 @@ func TestSnapshotUnsupported(t *testing.T) {
 		t.Fatalf("err = %v, want ErrNoSnapshot", err)
 	}
 }
+
+// TestStartFromCopyOnWrite starts a server on a snapshot once per way of
+// making its data directory: a full copy, the copy-on-write ways this
+// machine has (overlay as root; reflink on btrfs or XFS), and auto. Each
+// sees the same table content as the full copy, leaves the snapshot as it
+// was, and leaves no mount behind.
+func TestStartFromCopyOnWrite(t *testing.T) {
+	ctx := context.Background()
+	local := provider.NewLocal()
+	settings := map[string]string{"fsync": "off"}
+	inst, err := local.Start(ctx, provider.Config{Settings: settings})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stopClean(t, inst)
+	execAll(t, inst.DSN, "CREATE TABLE t AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 20000) g", "CHECKPOINT")
+	template := filepath.Join(t.TempDir(), "data")
+	if _, err := inst.Snapshot(ctx, template); err != nil {
+		t.Fatal(err)
+	}
+	before := treeHash(t, template)
+	const hashSQL = "SELECT md5(string_agg(id || ':' || v, ',' ORDER BY id)) FROM t"
+	hashes := map[string]string{}
+	for _, mode := range []string{"copy", "overlay", "reflink", "auto"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Setenv(provider.CloneModeEnv, mode)
+			var log strings.Builder
+			c, err := local.StartFrom(ctx, provider.Config{Settings: settings, Log: &log}, template)
+			if err != nil {
+				if mode != "copy" && strings.Contains(err.Error(), provider.CloneModeEnv+"="+mode) {
+					t.Skipf("not on this machine: %v", err)
+				}
+				t.Fatalf("start from the snapshot: %v", err)
+			}
+			defer stopClean(t, c)
+			said := strings.Contains(log.String(), mode+" of "+template)
+			if mode == "auto" { // a reflink copy, or a full copy saying why not
+				said = strings.Contains(log.String(), "reflink of "+template) ||
+					strings.Contains(log.String(), "copy of "+template) && strings.Contains(log.String(), "full copy of the cached data directory: no reflinks")
+			}
+			if !said {
+				t.Errorf("log %q does not say %s", log.String(), mode)
+			}
+			conn, err := pgx.Connect(ctx, c.DSN)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var h string
+			err = conn.QueryRow(ctx, hashSQL).Scan(&h)
+			conn.Close(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hashes[mode] = h
+			execAll(t, c.DSN, "UPDATE t SET v = 'x' WHERE id < 100", "CHECKPOINT")
+		})
+	}
+	for mode, h := range hashes {
+		if h != hashes["copy"] {
+			t.Errorf("%s: table hash %s, full copy %s", mode, h, hashes["copy"])
+		}
+	}
+	if after := treeHash(t, template); after != before {
+		t.Error("the snapshot changed under copy-on-write starts")
+	}
+}

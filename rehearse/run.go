@@ -132,7 +132,10 @@ func (r *rehearsal) prepare(ctx context.Context) error {
 	if err := r.provision(ctx); err != nil {
 		return err
 	}
-	if !r.dataset.hit() { // a copy of a cached dataset has its schema and data
+	if r.sc.Data.FromExisting() { // a clone of production has its schema and rows
+		r.logf("data.from: existing: using the schema and rows the database has\n")
+	}
+	if !r.dataset.hit() && !r.sc.Data.FromExisting() { // a copy of a cached dataset has its schema and data
 		r.clock.setStage("schema")
 		r.logf("applying baseline schema\n")
 		if err := applySchema(ctx, r.setup, r.sc); err != nil {

@@ -54,6 +54,17 @@ type Postgres struct {
 	// Replica starts a streaming standby beside the server and records
 	// replication lag and WAL volume (validate_replication.go).
 	Replica bool `yaml:"replica" json:"replica,omitempty"`
+	// Clone rehearses on a disposable clone made by a clone engine (DBLab,
+	// Neon, Aurora) instead of a server of our own (validate_clone.go).
+	Clone *Clone `yaml:"clone" json:"clone,omitempty"`
+}
+
+// Clone is a clone engine's pair of shell commands: Create prints the
+// DSN of a fresh disposable clone (or JSON with "dsn"), Destroy removes
+// it, given the DSN in $REHEARSE_CLONE_DSN and Create's output on stdin.
+type Clone struct {
+	Create  string `yaml:"create" json:"create"`
+	Destroy string `yaml:"destroy" json:"destroy"`
 }
 
 // Schema is the baseline schema, applied before data is loaded.
@@ -70,6 +81,10 @@ type Schema struct {
 type Data struct {
 	// Seed makes generated data and traffic arguments reproducible.
 	Seed int64 `yaml:"seed" json:"seed"`
+	// From is "existing" when the database already holds the schema and
+	// its rows (a clone of production): neither is applied or generated,
+	// and the schema only serves validation (validate_clone.go).
+	From string `yaml:"from" json:"from,omitempty"`
 	// Tables maps a table name (as in the schema) to what to load into it.
 	Tables map[string]*Table `yaml:"tables" json:"tables,omitempty"`
 	// Vacuum is run on each loaded table once its indexes are built:

@@ -51,6 +51,7 @@ func newChecker(s *Scenario, d *document) *checker {
 func (c *checker) run() {
 	c.checkName()
 	c.checkPostgres()
+	c.checkClone() // validate_clone.go
 	c.checkSchema()
 	c.checkMigration()
 	c.checkProfile() // data.profile adds tables: validate_profile.go

@@ -216,7 +216,7 @@ func (c *checker) checkRef(p keyPath, ref string) {
 		}
 	}
 	key, loaded := c.tables[normalizeTable(table)]
-	if (!loaded || c.s.Data.Tables[key] == nil || c.s.Data.Tables[key].Rows <= 0) && !c.schemaFills(table) {
+	if (!loaded || c.s.Data.Tables[key] == nil || c.s.Data.Tables[key].Rows <= 0) && !c.schemaFills(table) && !c.s.Data.FromExisting() {
 		c.addf(p, "table %s gets no rows: add it under data.tables with rows > 0 (or insert rows in the schema) so there are keys to draw from", table)
 	}
 }

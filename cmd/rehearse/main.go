@@ -91,7 +91,7 @@ Exit codes: 0 PASS, 1 FAIL, 2 the rehearsal could not run.`,
 	}
 	f.register(root)
 	root.AddCommand(newValidateCmd())
-	root.AddCommand(newReportCmd(), newNightlyCmd())
+	root.AddCommand(newReportCmd(), newNightlyCmd(), newMergeCmd(), newSweepCmd())
 	root.AddCommand(newLintCmd())
 	root.AddCommand(newDatagenCmd(), newProfileCmd(), newCacheCmd())
 	return root

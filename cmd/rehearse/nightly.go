@@ -28,18 +28,21 @@ type nightlyFlags struct {
 	latencyFloor  time.Duration
 	lockWaitFloor time.Duration
 	stepFloor     time.Duration
+	shard         string // --shard I/N (shard.go)
+	list          bool   // --list: print the shard's scenario files only
 }
 
 // nightlyOnly are the flags of `run` that a single rehearsal does not take:
 // they are left out of each scenario's reproduce command.
 var nightlyOnly = map[string]bool{"out": true, "baseline": true, "tolerance": true,
-	"floor-latency": true, "floor-lock-wait": true, "floor-step": true}
+	"floor-latency": true, "floor-lock-wait": true, "floor-step": true, "shard": true, "list": true}
 
 func newNightlyCmd() *cobra.Command {
 	var f nightlyFlags
 	cmd := &cobra.Command{
-		Use:   "run DIR_OR_FILE... --out DIR [--baseline PREV_DIR_OR_JSON]",
-		Short: "Rehearse several scenarios one after another and write a summary (nightly CI)",
+		Use:     "run DIR_OR_FILE... --out DIR [--baseline PREV_DIR_OR_JSON] [--shard I/N]",
+		Aliases: []string{"suite"},
+		Short:   "Rehearse several scenarios one after another and write a summary (nightly CI)",
 		Long: `run rehearses each scenario (each *.yaml and *.yml file of a directory, or the
 files given) one after another, and writes into --out:
 
@@ -52,6 +55,13 @@ same file stem (PREV_DIR/<stem>.json, or the one JSON file given) and what
 got slower becomes checks of their own: p99 per workload and phase, the
 longest lock wait, each step's duration. A figure regresses when it exceeds
 both previous × --tolerance and previous + its floor.
+
+With --shard I/N, only the I-th of N shares of the scenarios is rehearsed
+(dealt round-robin in name order: the same split on every runner), and
+shard.json is written beside the results; rehearse merge combines the
+shards' --out directories. --shard N takes the index (from 0) from
+$JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) or $REHEARSE_SHARD_INDEX.
+--list prints the shard's scenario files, one a line, and runs nothing.
 
 Exit codes: 0 every scenario passed, 1 one failed, 2 one could not run.`,
 		Args: cobra.MinimumNArgs(1),
@@ -67,7 +77,8 @@ Exit codes: 0 every scenario passed, 1 one failed, 2 one could not run.`,
 	fl.DurationVar(&f.latencyFloor, "floor-latency", verdict.DefaultLatencyFloor, "a p99 increase of less than this is never a regression")
 	fl.DurationVar(&f.lockWaitFloor, "floor-lock-wait", verdict.DefaultLockWaitFloor, "a max lock wait increase of less than this is never a regression")
 	fl.DurationVar(&f.stepFloor, "floor-step", verdict.DefaultStepFloor, "a step duration increase of less than this is never a regression")
-	_ = cmd.MarkFlagRequired("out")
+	fl.StringVar(&f.shard, "shard", "", "rehearse only share `I/N` of the scenarios (N alone: the index from $JOB_COMPLETION_INDEX); merge the shards with rehearse merge")
+	fl.BoolVar(&f.list, "list", false, "print the scenario files this run (or --shard) would rehearse, one a line, and run nothing")
 	return cmd
 }
 
@@ -80,6 +91,26 @@ func runNightly(cmd *cobra.Command, args []string, f nightlyFlags) error {
 	files, err := collectScenarios(args)
 	if err != nil {
 		return cannotRun(err)
+	}
+	total := len(files)
+	var shard *shardSpec
+	var positions []int
+	if f.shard != "" {
+		spec, err := parseShard(f.shard, os.Getenv)
+		if err != nil {
+			return cannotRun(err)
+		}
+		shard = &spec
+		files, positions = spec.pick(files)
+	}
+	if f.list {
+		for _, sf := range files {
+			fmt.Fprintln(cmd.OutOrStdout(), sf.path)
+		}
+		return nil
+	}
+	if f.out == "" {
+		return cannotRun(errors.New(`required flag "out" not set`))
 	}
 	if f.tolerance < 1 {
 		return cannotRun(fmt.Errorf("--tolerance %g: want a ratio of at least 1", f.tolerance))
@@ -108,6 +139,11 @@ func runNightly(cmd *cobra.Command, args []string, f nightlyFlags) error {
 	}
 	if err := writeSummary(f.out, suites); err != nil {
 		return cannotRun(err)
+	}
+	if shard != nil {
+		if err := writeShardManifest(f.out, *shard, total, suites, positions); err != nil {
+			return cannotRun(err)
+		}
 	}
 	fmt.Fprintln(cmd.OutOrStdout())
 	if err := reports.SummaryText(cmd.OutOrStdout(), suites); err != nil {

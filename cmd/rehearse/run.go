@@ -36,6 +36,8 @@ type runFlags struct {
 	noCache       bool     // --no-cache: neither use nor fill the dataset cache (cache.go)
 	pgVersions    []string // --pg-versions: a version matrix (matrix.go)
 	retryInvalid  int      // --retry-invalid: reruns of an invalid rehearsal
+	cloneCreate   string   // --clone-create, --clone-destroy: --provider command
+	cloneDestroy  string
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
@@ -53,7 +55,9 @@ func (f *runFlags) register(cmd *cobra.Command) {
 // by the root command and `run`.
 func (f *runFlags) registerRehearsal(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.providerName, "provider", "auto", "where PostgreSQL comes from: auto, container, local or dsn (auto: a container when a Docker engine answers and has or can pull the image, else the local binaries; dsn when --dsn is given)")
+	fl.StringVar(&f.providerName, "provider", "auto", "where PostgreSQL comes from: auto, container, local, dsn or command (auto: a container when a Docker engine answers and has or can pull the image, else the local binaries; dsn when --dsn is given; command when clone commands are given)")
+	fl.StringVar(&f.cloneCreate, "clone-create", "", "with --provider command: shell `CMD` that makes a disposable clone and prints its DSN (or JSON with \"dsn\"); overrides postgres.clone.create")
+	fl.StringVar(&f.cloneDestroy, "clone-destroy", "", "with --provider command: shell `CMD` that removes the clone, given $REHEARSE_CLONE_DSN and the create output on stdin; runs on every exit")
 	fl.StringVar(&f.image, "image", "", "container `IMAGE`, overriding postgres.image and postgres.version")
 	fl.StringVar(&f.dsn, "dsn", "", "rehearse on an existing database at `URL` instead of starting one (needs --disposable)")
 	fl.BoolVar(&f.disposable, "disposable", false, "confirm that the --dsn database may be changed: the rehearsal creates tables, loads rows and runs DDL")
@@ -128,8 +132,13 @@ func isTerminal(w io.Writer) bool {
 // chooseProvider picks where PostgreSQL comes from. The line saying what
 // "auto" chose is a fact about the result, so it is printed even with -q.
 func chooseProvider(ctx context.Context, sc *scenarios.Scenario, f runFlags, log io.Writer) (provider.Provider, error) {
+	create, destroy := f.cloneCreate, f.cloneDestroy
+	if c := sc.Postgres.Clone; c != nil && create == "" && destroy == "" && f.dsn == "" && (f.providerName == "auto" || f.providerName == "command") {
+		create, destroy = c.Create, c.Destroy
+	}
 	return provider.Choose(ctx, provider.Request{
 		Name: f.providerName, DSN: f.dsn, Disposable: f.disposable, ForceNonEmpty: f.forceNonEmpty, Image: f.image,
+		CloneCreate: create, CloneDestroy: destroy,
 		Postgres: provider.Config{Image: sc.Postgres.Image, Version: sc.Postgres.Version, Replica: sc.Postgres.Replica},
 		Log:      log,
 	})
