@@ -19,7 +19,8 @@ func LintText(w io.Writer, findings []result.LintFinding) error {
 	for _, f := range findings {
 		head := lintLocation(f) + ": " + f.Severity + ": "
 		tag := " [" + f.Rule + "]"
-		first, rest := cutWords(f.Message, LintWidth-len(head)-len(tag))
+		// A long file name still leaves room for a phrase on the first line.
+		first, rest := cutWords(f.Message, max(LintWidth-len(head)-len(tag), 40))
 		lines := []string{head + first + tag}
 		lines = append(lines, wrapIndented(rest, "    ", LintWidth)...)
 		if f.Safe != "" {

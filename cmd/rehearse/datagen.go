@@ -31,7 +31,7 @@ COPY. It drops and re-creates the loaded tables' indexes and constraints, as
 a rehearsal's load does, then vacuums and analyses them, and prints the rows
 per second of each table. It refuses a database without --disposable, and,
 without --force-nonempty, one with other sessions or rows in the tables to load.`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1, "one SCENARIO.yaml"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sc, err := scenarios.Load(args[0])
 			if err != nil {

@@ -13,8 +13,9 @@ import (
 
 const migrationsTestdata = "../../scenarios/migrations/testdata"
 
-// findingLine is the text output's form: FILE:LINE: RULE: severity: message.
-var findingLine = regexp.MustCompile(`^[^:]+:\d+: [a-z-]+: (info|warning|error): \S`)
+// findingLine is the first line of a finding in the text output:
+// FILE:LINE:COL: severity: message [rule]; the rest of it is indented.
+var findingLine = regexp.MustCompile(`^[^: ]+:\d+:\d+: (info|warning|error): \S.* \[[a-z-]+\]$`)
 
 func TestLintExitCodes(t *testing.T) {
 	tmp := t.TempDir()
@@ -66,13 +67,13 @@ func TestLintTextOutput(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	for _, line := range lines {
-		if !findingLine.MatchString(line) {
-			t.Errorf("line %q is not FILE:LINE: RULE: severity: message", line)
+		if !findingLine.MatchString(line) && !strings.HasPrefix(line, "    ") {
+			t.Errorf("line %q is neither FILE:LINE:COL: severity: message [rule] nor a continuation", line)
 		}
 	}
 	want := []string{
-		filepath.Join(migrationsTestdata, "goose", "20240301100000_require_accounts_plan.sql") + ":6: set-not-null: error: SET NOT NULL on accounts.plan",
-		"../../scenarios/examples/migrations/golang-migrate/000005_add_users_api_token.up.sql:4: add-column-volatile-default: error: ",
+		filepath.Join(migrationsTestdata, "goose", "20240301100000_require_accounts_plan.sql") + ":6:1: error: SET NOT NULL on accounts.plan",
+		"../../scenarios/examples/migrations/golang-migrate/000005_add_users_api_token.up.sql:4:1: error: ADD COLUMN api_token",
 	}
 	for _, w := range want {
 		if !strings.Contains(out, "\n"+w) && !strings.HasPrefix(out, w) {
@@ -111,7 +112,8 @@ func TestLintJSONOutput(t *testing.T) {
 
 	code, out, _ = run(t, "lint", "--format", "json", filepath.Join(migrationsTestdata, "goose", "20240215080000_index_accounts_email.sql"))
 	if code != exitPass || strings.TrimSpace(out) != `{
-  "findings": []
+  "findings": [],
+  "suppressed": []
 }` {
 		t.Errorf("clean file: exit %d, output %q, want 0 and an empty list", code, out)
 	}

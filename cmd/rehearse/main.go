@@ -55,7 +55,11 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
+	return codeOf(root.ExecuteContext(ctx), stderr)
+}
+
+// codeOf prints err, if any, and returns the exit code it stands for.
+func codeOf(err error, stderr io.Writer) int {
 	if err == nil {
 		return exitPass
 	}
@@ -94,6 +98,7 @@ Exit codes: 0 PASS, 1 FAIL, 2 the rehearsal could not run.`,
 		},
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
+	root.SuggestionsMinimumDistance = 2
 	f.register(root)
 	root.AddCommand(newValidateCmd())
 	root.AddCommand(newReportCmd(), newNightlyCmd())

@@ -52,7 +52,7 @@ func TestBadCommandLinesExitTwo(t *testing.T) {
 	}{
 		{[]string{"testdata/missing.yaml"}, "missing.yaml"},
 		{[]string{"--no-such-flag", "testdata/pass.yaml"}, "unknown flag"},
-		{[]string{}, "accepts 1 arg"},
+		{[]string{"a.yaml", "b.yaml"}, "rehearse takes one scenario file, got 2 arguments"},
 		{[]string{"--provider", "dsn", "testdata/pass.yaml"}, "--provider dsn needs --dsn"},
 		{[]string{"--provider", "cloud", "testdata/pass.yaml"}, `unknown --provider "cloud"`},
 		{[]string{"--dsn", "postgres://u:pw@127.0.0.1:1/db", "testdata/pass.yaml"}, "--disposable"},

@@ -19,7 +19,7 @@ import (
 	"github.com/rehearse/rehearse/verdict"
 )
 
-// nightlyFlags are the flags of `rehearse run`.
+// nightlyFlags are the flags of `rehearse suite` (formerly run).
 type nightlyFlags struct {
 	runFlags
 	out           string
@@ -38,9 +38,10 @@ var nightlyOnly = map[string]bool{"out": true, "baseline": true, "tolerance": tr
 func newNightlyCmd() *cobra.Command {
 	var f nightlyFlags
 	cmd := &cobra.Command{
-		Use:   "run DIR_OR_FILE... --out DIR [--baseline PREV_DIR_OR_JSON]",
+		Use:     "suite DIR_OR_FILE... --out DIR [--baseline PREV_DIR_OR_JSON]",
+		Aliases: []string{"run"}, // its name before 0.1
 		Short: "Rehearse several scenarios one after another and write a summary (nightly CI)",
-		Long: `run rehearses each scenario (each *.yaml and *.yml file of a directory, or the
+		Long: `suite rehearses each scenario (each *.yaml and *.yml file of a directory, or the
 files given) one after another, and writes into --out:
 
   <stem>.json, <stem>.md, <stem>.html   each scenario's result and reports
@@ -54,7 +55,7 @@ longest lock wait, each step's duration. A figure regresses when it exceeds
 both previous × --tolerance and previous + its floor.
 
 Exit codes: 0 every scenario passed, 1 one failed, 2 one could not run.`,
-		Args: cobra.MinimumNArgs(1),
+		Args: minArgs("scenario files or directories of them"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runNightly(cmd, args, f)
 		},
@@ -67,7 +68,6 @@ Exit codes: 0 every scenario passed, 1 one failed, 2 one could not run.`,
 	fl.DurationVar(&f.latencyFloor, "floor-latency", verdict.DefaultLatencyFloor, "a p99 increase of less than this is never a regression")
 	fl.DurationVar(&f.lockWaitFloor, "floor-lock-wait", verdict.DefaultLockWaitFloor, "a max lock wait increase of less than this is never a regression")
 	fl.DurationVar(&f.stepFloor, "floor-step", verdict.DefaultStepFloor, "a step duration increase of less than this is never a regression")
-	_ = cmd.MarkFlagRequired("out")
 	return cmd
 }
 
@@ -77,6 +77,9 @@ type scenarioFile struct {
 }
 
 func runNightly(cmd *cobra.Command, args []string, f nightlyFlags) error {
+	if f.out == "" {
+		return cannotRun(errors.New("suite needs --out DIR, where each scenario's result and reports and the summary go (to rehearse one scenario, run rehearse SCENARIO.yaml)"))
+	}
 	files, err := collectScenarios(args)
 	if err != nil {
 		return cannotRun(err)
@@ -219,7 +222,7 @@ func rehearseOne(cmd *cobra.Command, sf scenarioFile, f nightlyFlags, prev basel
 	if len(sc.Postgres.Versions) > 0 {
 		// A version matrix is a result of another kind; rather than rehearse
 		// one version silently, say so.
-		s.Err = "postgres.versions (a version matrix) is not supported by `rehearse run`; rehearse this scenario on its own"
+		s.Err = "postgres.versions (a version matrix) is not supported by `rehearse suite`; rehearse this scenario on its own"
 		return s
 	}
 	opts, err := rehearseOptions(cmd, sc, f.runFlags)

@@ -16,7 +16,7 @@ func newValidateCmd() *cobra.Command {
 		Long: `validate loads each scenario, checks its keys, values and references, and parses
 its SQL with the PostgreSQL parser. It starts no database. Exit code 2 when a
 file has a problem; every problem is listed as FILE:LINE:COLUMN: message.`,
-		Args: cobra.MinimumNArgs(1),
+		Args: minArgs("SCENARIO.yaml files to check"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var failed error
 			for _, path := range args {
