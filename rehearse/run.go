@@ -17,7 +17,6 @@ import (
 	"github.com/rehearse/rehearse/internal/lockmon"
 	"github.com/rehearse/rehearse/internal/migrate"
 	"github.com/rehearse/rehearse/internal/replication"
-	"github.com/rehearse/rehearse/lint"
 	"github.com/rehearse/rehearse/provider"
 	"github.com/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/scenarios"
@@ -82,12 +81,13 @@ type trafficRecord struct {
 // Everything Run started is stopped before it returns, on every path.
 func Run(ctx context.Context, sc *scenarios.Scenario, opts ...Option) (*result.Result, error) {
 	o := buildOptions(opts)
+	sc = withSessionDefaults(sc, o)
 	r := &rehearsal{sc: sc, opts: o, seed: sc.Data.Seed, began: time.Now()}
 	if o.seed != nil {
 		r.seed = *o.seed
 	}
 	defer r.cleanup()
-	r.lint = LintFindings(lint.Scenario(sc))
+	r.lint = lintResult(sc, o)
 
 	if err := r.prepare(ctx); err != nil {
 		return r.aborted(err)

@@ -20,7 +20,7 @@ func LintText(w io.Writer, findings []result.LintFinding) error {
 		head := lintLocation(f) + ": " + f.Severity + ": "
 		tag := " [" + f.Rule + "]"
 		// A long file name still leaves room for a phrase on the first line.
-		first, rest := cutWords(f.Message, max(LintWidth-len(head)-len(tag), 40))
+		first, rest := cutWords(f.Message, max(LintWidth-len(head)-len(tag), 30))
 		lines := []string{head + first + tag}
 		lines = append(lines, wrapIndented(rest, "    ", LintWidth)...)
 		if f.Safe != "" {

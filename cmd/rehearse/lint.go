@@ -306,13 +306,27 @@ func relativeFiles(findings []lint.Finding) []lint.Finding {
 	}
 	out := slices.Clone(findings)
 	for i, f := range out {
-		if filepath.IsAbs(f.File) {
-			if rel, err := filepath.Rel(wd, f.File); err == nil && !strings.HasPrefix(rel, "..") {
-				out[i].File = rel
-			}
-		}
+		out[i].File = relativeTo(wd, f.File)
 	}
 	return out
+}
+
+// relativePath is path relative to the working directory if it lies below it.
+func relativePath(path string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return path
+	}
+	return relativeTo(wd, path)
+}
+
+func relativeTo(wd, path string) string {
+	if filepath.IsAbs(path) {
+		if rel, err := filepath.Rel(wd, path); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+	}
+	return path
 }
 
 func lintRuleTable() []reports.LintRule {

@@ -82,13 +82,27 @@ func TestPassExitsZeroAndWritesJSON(t *testing.T) {
 	}
 }
 
+// In GitHub Actions (as here) the failed checks are also annotations on the
+// step's line and the sign-off goes to the job summary.
 func TestFailExitsOneWithTheReason(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "r.json")
+	summaryPath := filepath.Join(t.TempDir(), "summary.md")
+	t.Setenv("GITHUB_ACTIONS", "true")
+	t.Setenv("GITHUB_STEP_SUMMARY", summaryPath)
 	code, out, errOut := run(t, "testdata/fail.yaml", "--provider", "local", "--json", path, "--seed", "9")
 	if code != exitFail {
 		t.Fatalf("exit %d, want 1\n%s\n%s", code, out, errOut)
 	}
+	if !strings.Contains(out, "::error file=testdata/fail.yaml,line=14,title=rehearse%3A tiny fail%3A compatibility::") {
+		t.Errorf("no annotation of the compatibility check on the contract step's line:\n%s", out)
+	}
+	if summary, err := os.ReadFile(summaryPath); err != nil || !strings.Contains(string(summary), "tiny fail") {
+		t.Errorf("job summary %q, %v; want the sign-off", summary, err)
+	}
 	res := readResult(t, path)
+	if res.ToolVersion == "" {
+		t.Error("no tool_version in the result")
+	}
 	if res.Verdict.Pass || res.Seed != 9 {
 		t.Fatalf("verdict pass=%v seed=%d", res.Verdict.Pass, res.Seed)
 	}

@@ -238,8 +238,12 @@ func rehearseOne(cmd *cobra.Command, sf scenarioFile, f nightlyFlags, prev basel
 		return s
 	}
 	res.Command = commandLine(cmd, sf.path, nightlyOnly)
+	res.ToolVersion = toolVersion()
 	s.Result = res
 	s.Baseline = compareWithBaseline(res, prev, f)
+	if err := githubOutputs(cmd.OutOrStdout(), sf.path, sc, res); err != nil {
+		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", err)
+	}
 	return s
 }
 

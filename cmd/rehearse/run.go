@@ -35,6 +35,7 @@ type runFlags struct {
 	quiet         bool
 	noCache       bool     // --no-cache: neither use nor fill the dataset cache (cache.go)
 	pgVersions    []string // --pg-versions: a version matrix (matrix.go)
+	noConfig      bool     // --no-config: ignore .rehearse.yaml
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
@@ -60,6 +61,7 @@ func (f *runFlags) registerRehearsal(cmd *cobra.Command) {
 	fl.Int64Var(&f.seed, "seed", 0, "override the scenario's data.seed (data and traffic arguments)")
 	fl.DurationVar(&f.lockInterval, "lock-interval", lockmon.DefaultInterval, "how often the lock monitor samples pg_locks")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress lines on stderr")
+	fl.BoolVar(&f.noConfig, "no-config", false, "ignore .rehearse.yaml (lint policy, migration_session settings)")
 	fl.BoolVar(&f.noCache, "no-cache", false, "generate the data even if the dataset cache has it, and do not save it (local provider; see rehearse cache)")
 }
 
@@ -81,7 +83,11 @@ func runScenario(cmd *cobra.Command, path string, f runFlags) error {
 		return cannotRun(runErr)
 	}
 	res.Command = commandLine(cmd, path, nil)
+	res.ToolVersion = toolVersion()
 	if err := writeOutputs(cmd.OutOrStdout(), res, f); err != nil {
+		return cannotRun(err)
+	}
+	if err := githubOutputs(cmd.OutOrStdout(), path, sc, res); err != nil {
 		return cannotRun(err)
 	}
 	switch {
@@ -96,12 +102,17 @@ func runScenario(cmd *cobra.Command, path string, f runFlags) error {
 // rehearseOptions builds the options of rehearse.Run from the flags that
 // say how to rehearse; the root command and `run` share it.
 func rehearseOptions(cmd *cobra.Command, sc *scenarios.Scenario, f runFlags) ([]rehearse.Option, error) {
+	cfg, err := loadConfig(f.noConfig)
+	if err != nil {
+		return nil, err
+	}
 	p, err := chooseProvider(cmd.Context(), sc, f, cmd.ErrOrStderr())
 	if err != nil {
 		return nil, err
 	}
 	opts := []rehearse.Option{rehearse.WithProvider(p), rehearse.WithLockInterval(f.lockInterval),
-		rehearse.WithStarted(trackStarted(cmd.Context()))}
+		rehearse.WithStarted(trackStarted(cmd.Context())), rehearse.WithLintPolicy(lintPolicy(cfg, nil)),
+		rehearse.WithMigrationSession(cfg.MigrationSession.LockTimeout.D(), cfg.MigrationSession.StatementTimeout.D())}
 	if !f.quiet {
 		opts = append(opts, rehearse.WithProgress(cmd.ErrOrStderr(), isTerminal(cmd.ErrOrStderr())))
 	}
