@@ -40,7 +40,7 @@ func newNightlyCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "suite DIR_OR_FILE... --out DIR [--baseline PREV_DIR_OR_JSON]",
 		Aliases: []string{"run"}, // its name before 0.1
-		Short: "Rehearse several scenarios one after another and write a summary (nightly CI)",
+		Short:   "Rehearse several scenarios one after another and write a summary (nightly CI)",
 		Long: `suite rehearses each scenario (each *.yaml and *.yml file of a directory, or the
 files given) one after another, and writes into --out:
 
