@@ -10,7 +10,7 @@ PKGS := ./...
 # The version stamped into bin/rehearse: the tag, or the commit with -dirty.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 
-.PHONY: build test test-image bench lint fuzz soak clean release-snapshot image
+.PHONY: build test test-image bench lint fuzz soak clean prove-rules release-snapshot image
 
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/rehearse ./cmd/rehearse
@@ -45,6 +45,11 @@ lint:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./scenarios/
 	$(GO) test -run '^$$' -fuzz FuzzSplit -fuzztime 30s ./internal/pgsql/
+
+# Every lint rule rehearsed on PostgreSQL, hazard and safe form, with what
+# each fixture measured (the same tests run in `make test`, here verbose).
+prove-rules:
+	$(GO) test -count=1 -v ./lint/proof/
 
 # 30 minutes of traffic at 2,000 queries/s, logging RSS every minute (not in CI).
 soak:

@@ -21,9 +21,10 @@ func checkRequiredColumn(l *linter, s *stepState) {
 		def := cmd.GetDef().GetColumnDef()
 		if notNull, filled := columnFill(def); notNull && !filled {
 			col := def.GetColname()
-			l.add(s, RuleRequiredColumn, Error, rel, mode,
+			f := l.add(s, RuleRequiredColumn, Error, rel, mode,
 				fmt.Sprintf("ADD COLUMN %s ... NOT NULL without a default fails on %s as soon as it has a row: every existing row would be NULL.", col, rel),
 				"add the column with a constant default (ADD COLUMN ... NOT NULL DEFAULT 'x' does not rewrite the table on PostgreSQL 11+), or add it nullable, backfill it in batches and then make it NOT NULL through a validated CHECK.")
+			f.Effect, f.SQLState = EffectFails, "23502"
 		}
 	}
 }

@@ -25,6 +25,10 @@ func checkVolatileDefault(l *linter, s *stepState) {
 		for _, cn := range def.GetConstraints() {
 			switch c := cn.GetConstraint(); c.GetContype() {
 			case pg_query.ConstrType_CONSTR_DEFAULT:
+				if !l.opts.atLeast(11) && !isNullConst(c.GetRawExpr()) {
+					rewritingColumn(l, s, rel, mode, col, "a column with a default (before PostgreSQL 11 every default is written into every row)")
+					continue
+				}
 				volatileDefault(l, s, rel, mode, col, c.GetRawExpr())
 			case pg_query.ConstrType_CONSTR_IDENTITY:
 				rewritingColumn(l, s, rel, mode, col, "an identity column")
@@ -44,19 +48,22 @@ func volatileDefault(l *linter, s *stepState, rel string, mode pglock.Mode, col 
 	case volatile:
 		l.add(s, RuleVolatileDefault, Error, rel, mode,
 			fmt.Sprintf("ADD COLUMN %s with the volatile default %s() rewrites every row of %s under an ACCESS EXCLUSIVE lock: reads and writes wait for the whole rewrite.", col, fn, rel),
-			"add the column without a default (or with a constant one), SET DEFAULT for new rows, backfill existing rows in batches, then add NOT NULL through a validated CHECK if needed.")
+			"add the column without a default (or with a constant one), SET DEFAULT for new rows, backfill existing rows in batches, then add NOT NULL through a validated CHECK if needed.").Effect = EffectRewrite
 	case unknown:
 		l.add(s, RuleVolatileDefault, Info, rel, mode,
 			fmt.Sprintf("ADD COLUMN %s with a default that calls %s(): if that function is volatile, %s is rewritten under an ACCESS EXCLUSIVE lock (a stable or immutable default is stored once, without a rewrite).", col, fn, rel),
-			"make sure the function is STABLE or IMMUTABLE, or add the column without a default and backfill it in batches.")
+			"make sure the function is STABLE or IMMUTABLE, or add the column without a default and backfill it in batches.").Effect = EffectRewrite
 	}
 }
 
 func rewritingColumn(l *linter, s *stepState, rel string, mode pglock.Mode, col, what string) {
 	l.add(s, RuleVolatileDefault, Error, rel, mode,
 		fmt.Sprintf("ADD COLUMN %s as %s fills every existing row, rewriting %s under an ACCESS EXCLUSIVE lock: reads and writes wait for the whole rewrite.", col, what, rel),
-		"add a plain nullable column, set its default for new rows, backfill existing rows in batches.")
+		"add a plain nullable column, set its default for new rows, backfill existing rows in batches.").Effect = EffectRewrite
 }
+
+// isNullConst reports a DEFAULT NULL, which never rewrites.
+func isNullConst(n *pg_query.Node) bool { return n.GetAConst().GetIsnull() }
 
 func serialType(tn *pg_query.TypeName) bool {
 	names := tn.GetNames()

@@ -12,3 +12,14 @@ func TestAddColumnVolatileDefault(t *testing.T) {
 		{"unknown function", []step{{sql: "ALTER TABLE users ADD COLUMN code text DEFAULT make_code()"}}, nil, Info, true},
 	})
 }
+
+// Before PostgreSQL 11 every non-NULL default rewrites the table.
+func TestVolatileDefaultVersions(t *testing.T) {
+	runRuleCasesWith(t, RuleVolatileDefault, []Option{WithVersion(10)}, []ruleCase{
+		{"constant default on 10", []step{{sql: "ALTER TABLE users ADD COLUMN score int NOT NULL DEFAULT 0"}}, nil, Error, true},
+		{"NULL default on 10", []step{{sql: "ALTER TABLE users ADD COLUMN score int DEFAULT NULL"}}, nil, 0, false},
+	})
+	runRuleCasesWith(t, RuleVolatileDefault, []Option{WithVersion(11)}, []ruleCase{
+		{"constant default on 11", []step{{sql: "ALTER TABLE users ADD COLUMN score int NOT NULL DEFAULT 0"}}, nil, 0, false},
+	})
+}

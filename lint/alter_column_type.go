@@ -25,7 +25,7 @@ func checkAlterColumnType(l *linter, s *stepState) {
 		}
 		l.add(s, RuleAlterColumnType, Error, rel, mode,
 			fmt.Sprintf("ALTER COLUMN %s TYPE %s rewrites %s and its indexes under an ACCESS EXCLUSIVE lock: reads and writes wait for the whole rewrite, and cached plans of running code fail once.", col, newType, rel),
-			fmt.Sprintf("add a new column of type %s, keep it in sync with a trigger, backfill it in batches, switch the code to it, then drop the old column (expand/contract).", newType))
+			fmt.Sprintf("add a new column of type %s, keep it in sync with a trigger, backfill it in batches, switch the code to it, then drop the old column (expand/contract).", newType)).Effect = EffectRewrite
 	}
 }
 

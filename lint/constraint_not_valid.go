@@ -26,11 +26,11 @@ func checkConstraintNotValid(l *linter, s *stepState) {
 				ref := relName(a.c.GetPktable())
 				l.add(s, RuleConstraintNotValid, Error, rel, pglock.ShareRowExclusive,
 					fmt.Sprintf("a FOREIGN KEY from %s to %s is checked against every existing row while both tables are locked SHARE ROW EXCLUSIVE: writes to %s and %s wait for the check.", rel, ref, rel, ref),
-					fmt.Sprintf("ALTER TABLE %s ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID (new rows are checked at once); then, in another transaction, ALTER TABLE %s VALIDATE CONSTRAINT ..., which does not block writes.", rel, rel))
+					fmt.Sprintf("ALTER TABLE %s ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID (new rows are checked at once); then, in another transaction, ALTER TABLE %s VALIDATE CONSTRAINT ..., which does not block writes.", rel, rel)).Effect = EffectScan
 			case pg_query.ConstrType_CONSTR_CHECK:
 				l.add(s, RuleConstraintNotValid, Error, rel, mode,
 					fmt.Sprintf("ADD CONSTRAINT CHECK on %s scans every existing row while holding an ACCESS EXCLUSIVE lock: reads and writes wait for the scan.", rel),
-					fmt.Sprintf("ADD CONSTRAINT ... CHECK (...) NOT VALID; then, in another transaction, ALTER TABLE %s VALIDATE CONSTRAINT ..., which does not block reads or writes.", rel))
+					fmt.Sprintf("ADD CONSTRAINT ... CHECK (...) NOT VALID; then, in another transaction, ALTER TABLE %s VALIDATE CONSTRAINT ..., which does not block reads or writes.", rel)).Effect = EffectScan
 			}
 		}
 	}

@@ -36,7 +36,7 @@ func dropTable(l *linter, s *stepState, table string) {
 	if len(users) > 0 {
 		l.add(s, RuleDropInUse, Error, table, pglock.AccessExclusive,
 			fmt.Sprintf("DROP TABLE %s breaks %s, still running at this step.", table, list(users)),
-			"drop the table only after every workload that uses it has stopped (stop_after an earlier step), in a later deploy.")
+			"drop the table only after every workload that uses it has stopped (stop_after an earlier step), in a later deploy.").Effect = EffectBreaks
 	}
 }
 
@@ -45,6 +45,6 @@ func dropColumn(l *linter, s *stepState, rel string, mode pglock.Mode, col strin
 	if len(users) > 0 {
 		l.add(s, RuleDropInUse, Error, rel, mode,
 			fmt.Sprintf("DROP COLUMN %s.%s breaks %s, still running at this step.", rel, col, list(users)),
-			"first deploy code that no longer reads or writes the column (and lists columns instead of SELECT *), then drop it in a later step, once the old code has stopped.")
+			"first deploy code that no longer reads or writes the column (and lists columns instead of SELECT *), then drop it in a later step, once the old code has stopped.").Effect = EffectBreaks
 	}
 }

@@ -11,3 +11,11 @@ func TestIndexNotConcurrent(t *testing.T) {
 		{"reindex concurrently", []step{{sql: "REINDEX TABLE CONCURRENTLY users", noTx: true}}, nil, 0, false},
 	})
 }
+
+// Before PostgreSQL 12 REINDEX has no CONCURRENTLY: a warning, with the
+// copy-and-swap as the safe form.
+func TestReindexVersions(t *testing.T) {
+	runRuleCasesWith(t, RuleIndexNotConcurrent, []Option{WithVersion(11)}, []ruleCase{
+		{"reindex on 11", []step{{sql: "REINDEX TABLE users"}}, nil, Warning, true},
+	})
+}

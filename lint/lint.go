@@ -10,6 +10,7 @@ package lint
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/rehearse/rehearse/scenarios"
@@ -74,6 +75,11 @@ type Finding struct {
 	Message string
 	// Safe is the safe way to get the same result.
 	Safe string
+	// Effect is what the finding claims the statement does beside taking
+	// Lock, in terms a rehearsal measures (see Check); SQLState is the error
+	// it claims the statement fails with, for EffectFails.
+	Effect   Effect
+	SQLState string
 }
 
 // String formats the finding as one line that editors and CI annotations
@@ -112,7 +118,78 @@ type options struct {
 	schema      string
 	queries     []Query
 	haveQueries bool
+	// version is the target server's major version; 0: unknown, judged as
+	// the newest.
+	version int
+	// enabled and disabled override the rules' defaults by id.
+	enabled, disabled map[string]bool
+	// background are statements sessions beside the traffic hold locks with.
+	background []Background
 }
+
+// Background is a session that runs beside the traffic and holds a lock
+// for a while: a long query, or a transaction left open after a statement.
+type Background struct {
+	Name string
+	SQL  string
+}
+
+// WithVersion sets the target server's major version (15 for PostgreSQL
+// 15.4): rules then judge what that version does (ADD COLUMN ... DEFAULT
+// rewrites before 11, REINDEX CONCURRENTLY exists from 12, DETACH
+// PARTITION CONCURRENTLY from 14). 0 means unknown, judged as the newest.
+func WithVersion(major int) Option { return func(o *options) { o.version = major } }
+
+// Enable turns on rules that are off by default (the style rules), by id.
+func Enable(ids ...string) Option {
+	return func(o *options) {
+		o.enabled = addIDs(o.enabled, ids)
+		for _, id := range ids {
+			delete(o.disabled, id)
+		}
+	}
+}
+
+// Disable turns rules off, by id.
+func Disable(ids ...string) Option {
+	return func(o *options) {
+		o.disabled = addIDs(o.disabled, ids)
+		for _, id := range ids {
+			delete(o.enabled, id)
+		}
+	}
+}
+
+// WithBackground gives the sessions that run beside the traffic, for the
+// lock-queue rule.
+func WithBackground(bs ...Background) Option {
+	return func(o *options) { o.background = append(o.background, bs...) }
+}
+
+func addIDs(set map[string]bool, ids []string) map[string]bool {
+	if set == nil {
+		set = map[string]bool{}
+	}
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set
+}
+
+// on reports whether rule r runs under these options.
+func (o *options) on(r Rule) bool {
+	switch {
+	case o.disabled[r.ID]:
+		return false
+	case o.enabled[r.ID]:
+		return true
+	}
+	return !r.Off
+}
+
+// atLeast reports whether the target server is major version v or newer;
+// an unknown version counts as the newest.
+func (o *options) atLeast(v int) bool { return o.version == 0 || o.version >= v }
 
 // WithSchema gives the baseline schema the steps run on: column types (for
 // ALTER COLUMN TYPE), columns already NOT NULL and validated CHECK
@@ -128,10 +205,11 @@ func WithQueries(qs ...Query) Option {
 }
 
 // Scenario lints the migration steps of a loaded scenario against its
-// baseline schema and its workloads' queries. The orchestrator converts
+// baseline schema, its workloads' queries, its background sessions and its
+// postgres.version (unless opts set another). The orchestrator converts
 // the findings into its result, where each is shown beside what was
 // measured for the same step and statement.
-func Scenario(sc *scenarios.Scenario) []Finding {
+func Scenario(sc *scenarios.Scenario, opts ...Option) []Finding {
 	var qs []Query
 	for _, w := range sc.Traffic.Workloads() {
 		for _, q := range w.Queries {
@@ -147,7 +225,17 @@ func Scenario(sc *scenarios.Scenario) []Finding {
 			}
 		}
 	}
-	return Steps(sc.Migration.Steps, WithSchema(sc.SchemaSQL), WithQueries(qs...))
+	var bs []Background
+	for _, b := range sc.Background {
+		if b != nil {
+			bs = append(bs, Background{Name: b.Name, SQL: b.SQL})
+		}
+	}
+	base := []Option{WithSchema(sc.SchemaSQL), WithQueries(qs...), WithBackground(bs...)}
+	if v, err := strconv.Atoi(strings.SplitN(sc.Postgres.Version, ".", 2)[0]); err == nil {
+		base = append(base, WithVersion(v))
+	}
+	return Steps(sc.Migration.Steps, append(base, opts...)...)
 }
 
 // Steps lints steps in the order they run. Statements that do not parse

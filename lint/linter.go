@@ -10,15 +10,18 @@ import (
 
 // linter follows the schema through the steps and gathers findings.
 type linter struct {
-	opts     options
-	cat      *scenarios.Catalog
-	checks   *notNullChecks
-	queries  []*usage
-	findings []Finding
+	opts    options
+	cat     *scenarios.Catalog
+	checks  *notNullChecks
+	queries []*usage
+	objects *objects
+	// background are the sessions beside the traffic, with their locks.
+	background []heldBy
+	findings   []Finding
 }
 
 func newLinter(steps []*scenarios.Step, o options) *linter {
-	l := &linter{opts: o, checks: newNotNullChecks()}
+	l := &linter{opts: o, checks: newNotNullChecks(), objects: newObjects()}
 	l.cat, _ = scenarios.ParseSchema(o.schema)
 	if l.cat == nil {
 		l.cat, _ = scenarios.ParseSchema("")
@@ -27,10 +30,12 @@ func newLinter(steps []*scenarios.Step, o options) *linter {
 		for _, s := range stmts {
 			if n := parseOne(s.SQL); n != nil {
 				l.checks.track(n)
+				l.objects.track(n)
 			}
 		}
 	}
 	l.queries = stepUsages(steps, o.queries)
+	l.background = backgroundLocks(o.background)
 	return l
 }
 
@@ -68,6 +73,11 @@ type stepState struct {
 	inTx          bool
 	held          *heldLock // the first write-blocking lock of the current transaction
 	warnedHeld    bool
+	// begin is the explicit BEGIN of a step that runs outside a
+	// transaction, while that transaction is open; nil otherwise.
+	begin *scenarios.Statement
+	// statementTimeout is set by a SET statement_timeout.
+	statementTimeout, warnedStatementTimeout bool
 
 	// The current statement: its text, tree, position and predicted locks.
 	stmt  scenarios.Statement
@@ -79,6 +89,8 @@ type stepState struct {
 	strongestStrong *lockOn
 	// first is the index in linter.findings of this statement's first finding.
 	first int
+	// last is set for the step's last statement.
+	last bool
 }
 
 type heldLock struct {
@@ -95,12 +107,12 @@ func (l *linter) step(i int, st *scenarios.Step) {
 		return
 	}
 	s := &stepState{index: i, step: st, created: map[string]bool{}, lockTimeout: st.LockTimeout > 0, inTx: st.InTransaction()}
-	for _, stmt := range stmts {
+	for i, stmt := range stmts {
 		n := parseOne(stmt.SQL)
 		if n == nil {
 			continue
 		}
-		s.stmt, s.node, s.pos = stmt, n, st.SQLPos(stmt.Offset)
+		s.stmt, s.node, s.pos, s.last = stmt, n, st.SQLPos(stmt.Offset), i == len(stmts)-1
 		l.statement(s)
 	}
 }
@@ -109,14 +121,13 @@ func (l *linter) step(i int, st *scenarios.Step) {
 // linter knows.
 func (l *linter) statement(s *stepState) {
 	n := s.node
-	if ts := n.GetTransactionStmt(); ts != nil {
-		l.transactionControl(s, ts)
-		return
-	}
-	if on, set := setsLockTimeout(n); set {
+	if on, set := setsSetting(n, "lock_timeout"); set {
 		s.lockTimeout = on
 	}
-	s.locks = predictLocks(n)
+	if on, set := setsSetting(n, "statement_timeout"); set {
+		s.statementTimeout = on
+	}
+	s.locks = l.objects.onTables(predictLocks(n), n)
 	s.strongestStrong = nil
 	for i, lk := range s.locks {
 		if lk.mode.BlocksWrites() && !s.created[lk.relation] && (s.strongestStrong == nil || lk.mode > s.strongestStrong.mode) {
@@ -125,7 +136,12 @@ func (l *linter) statement(s *stepState) {
 	}
 	s.first = len(l.findings)
 	for _, r := range registry {
-		r.check(l, s)
+		if l.opts.on(r) {
+			r.check(l, s)
+		}
+	}
+	if ts := n.GetTransactionStmt(); ts != nil {
+		l.transactionControl(s, ts)
 	}
 	l.track(s)
 }
@@ -133,10 +149,14 @@ func (l *linter) statement(s *stepState) {
 func (l *linter) transactionControl(s *stepState, ts *pg_query.TransactionStmt) {
 	switch ts.GetKind() {
 	case pg_query.TransactionStmtKind_TRANS_STMT_BEGIN, pg_query.TransactionStmtKind_TRANS_STMT_START:
+		if !s.inTx {
+			stmt := s.stmt
+			s.begin = &stmt
+		}
 		s.inTx = true
 	case pg_query.TransactionStmtKind_TRANS_STMT_COMMIT, pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK:
 		if !s.step.InTransaction() {
-			s.inTx, s.held, s.warnedHeld = false, nil, false
+			s.inTx, s.held, s.warnedHeld, s.begin = false, nil, false, nil
 		}
 	}
 }
@@ -151,13 +171,16 @@ func (l *linter) track(s *stepState) {
 		s.created[relName(ct.GetInto().GetRel())] = true
 	}
 	l.checks.track(s.node)
+	l.objects.track(s.node)
 	_ = l.cat.Apply(s.stmt.SQL)
 }
 
-// add records a finding about the current statement.
-func (l *linter) add(s *stepState, rule string, sev Severity, rel string, mode pglock.Mode, msg, safe string) {
+// add records a finding about the current statement and returns it, for
+// the caller to state its Effect.
+func (l *linter) add(s *stepState, rule string, sev Severity, rel string, mode pglock.Mode, msg, safe string) *Finding {
 	l.findings = append(l.findings, Finding{Rule: rule, Severity: sev, Step: s.step.Name, Statement: s.stmt.SQL,
 		File: s.pos.File, Line: s.pos.Line, Column: s.pos.Col, Relation: rel, Lock: mode.String(), Message: msg, Safe: safe})
+	return &l.findings[len(l.findings)-1]
 }
 
 // alterTable returns the table, predicted lock and subcommands of an ALTER

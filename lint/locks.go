@@ -99,7 +99,20 @@ func alterTableLocks(at *pg_query.AlterTableStmt) []lockOn {
 		mode = max(mode, alterCmdLock(cmd))
 		locks = append(locks, onAll(referencedTables(cmd), pglock.ShareRowExclusive)...)
 	}
-	return append(locks, on(at.GetRelation(), mode)...)
+	locks = append(locks, on(at.GetRelation(), mode)...)
+	return append(locks, attachedPartitions(at)...)
+}
+
+// attachedPartitions: ATTACH PARTITION takes ACCESS EXCLUSIVE on the table
+// it attaches (the parent only SHARE UPDATE EXCLUSIVE, from PostgreSQL 12).
+func attachedPartitions(at *pg_query.AlterTableStmt) []lockOn {
+	var locks []lockOn
+	for _, c := range at.GetCmds() {
+		if cmd := c.GetAlterTableCmd(); cmd.GetSubtype() == pg_query.AlterTableType_AT_AttachPartition {
+			locks = append(locks, on(cmd.GetDef().GetPartitionCmd().GetName(), pglock.AccessExclusive)...)
+		}
+	}
+	return locks
 }
 
 // renameLocks: ALTER INDEX ... RENAME takes SHARE UPDATE EXCLUSIVE, every
@@ -152,6 +165,8 @@ func vacuumLocks(vs *pg_query.VacuumStmt) []lockOn {
 // alterCmdLock is the lock one ALTER TABLE subcommand takes on its table.
 func alterCmdLock(cmd *pg_query.AlterTableCmd) pglock.Mode {
 	switch cmd.GetSubtype() {
+	case pg_query.AlterTableType_AT_DetachPartition:
+		return weakerIf(cmd.GetDef().GetPartitionCmd().GetConcurrent(), pglock.AccessExclusive)
 	case pg_query.AlterTableType_AT_AddConstraint:
 		if cmd.GetDef().GetConstraint().GetContype() == pg_query.ConstrType_CONSTR_FOREIGN {
 			return pglock.ShareRowExclusive

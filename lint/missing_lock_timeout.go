@@ -21,13 +21,14 @@ func checkMissingLockTimeout(l *linter, s *stepState) {
 	l.add(s, RuleMissingLockTimeout, Warning, lk.relation, lk.mode,
 		fmt.Sprintf("this step takes %s lock on %s with no lock_timeout: if a long query or an idle transaction holds any lock on %s, the statement waits for it, and every query on %s queues behind the waiting statement.",
 			lk.mode.Article(), lk.relation, lk.relation, lk.relation),
-		"set a lock_timeout for the step (lock_timeout: 2s in the scenario, or SET lock_timeout = '2s' at the top of the migration file) and retry the migration when it times out.")
+		"set a lock_timeout for the step (lock_timeout: 2s in the scenario, or SET lock_timeout = '2s' at the top of the migration file) and retry the migration when it times out.").Effect = EffectQueues
 }
 
-// setsLockTimeout reports whether n sets lock_timeout and whether to a
-// value other than 0 (SET, SET LOCAL, RESET, set_config()).
-func setsLockTimeout(n *pg_query.Node) (on, set bool) {
-	if vs := n.GetVariableSetStmt(); vs != nil && strings.EqualFold(vs.GetName(), "lock_timeout") {
+// setsSetting reports whether n sets the setting name (lock_timeout,
+// statement_timeout) and whether to a value other than 0 (SET, SET LOCAL,
+// RESET, set_config()).
+func setsSetting(n *pg_query.Node, name string) (on, set bool) {
+	if vs := n.GetVariableSetStmt(); vs != nil && strings.EqualFold(vs.GetName(), name) {
 		if vs.GetKind() != pg_query.VariableSetKind_VAR_SET_VALUE || len(vs.GetArgs()) == 0 {
 			return false, true
 		}
@@ -38,7 +39,7 @@ func setsLockTimeout(n *pg_query.Node) (on, set bool) {
 		if !ok || funcName(fc) != "set_config" || len(fc.GetArgs()) < 2 {
 			return
 		}
-		if strings.EqualFold(fc.GetArgs()[0].GetAConst().GetSval().GetSval(), "lock_timeout") {
+		if strings.EqualFold(fc.GetArgs()[0].GetAConst().GetSval().GetSval(), name) {
 			on, set = !isZero(fc.GetArgs()[1]), true
 		}
 	})

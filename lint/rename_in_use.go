@@ -37,9 +37,9 @@ func checkRenameInUse(l *linter, s *stepState) {
 	switch {
 	case !l.opts.haveQueries:
 		l.add(s, RuleRenameInUse, Warning, rel, pglock.AccessExclusive,
-			fmt.Sprintf("%s breaks every running query that still uses the old name: old and new code cannot both work.", what), safe)
+			fmt.Sprintf("%s breaks every running query that still uses the old name: old and new code cannot both work.", what), safe).Effect = EffectBreaks
 	case len(users) > 0:
 		l.add(s, RuleRenameInUse, Error, rel, pglock.AccessExclusive,
-			fmt.Sprintf("%s breaks %s, still running at this step.", what, list(users)), safe)
+			fmt.Sprintf("%s breaks %s, still running at this step.", what, list(users)), safe).Effect = EffectBreaks
 	}
 }

@@ -26,7 +26,7 @@ func checkStrongLockHeld(l *linter, s *stepState) {
 			l.add(s, RuleStrongLockHeld, Warning, h.relation, h.mode,
 				fmt.Sprintf("%s has been locked %s since line %d of this transaction; this statement %s, so every query on %s waits for it as well.",
 					h.relation, h.mode.Words(), h.line, why, h.relation),
-				"commit right after the statement that takes the strong lock: put backfills, index builds, validation and changes to other tables in steps (migration files) of their own.")
+				"commit right after the statement that takes the strong lock: put backfills, index builds, validation and changes to other tables in steps (migration files) of their own.").Effect = EffectHeld
 		}
 	}
 	if s.held == nil && s.strongestStrong != nil {

@@ -30,7 +30,7 @@ func checkUniqueConstraint(l *linter, s *stepState) {
 			}
 			l.add(s, RuleUniqueConstraint, Error, rel, mode,
 				fmt.Sprintf("adding a %s constraint on %s builds its index while holding an ACCESS EXCLUSIVE lock: reads and writes of %s wait for the whole build.", kind, at, rel),
-				fmt.Sprintf("CREATE UNIQUE INDEX CONCURRENTLY (outside a transaction); then ALTER TABLE %s ADD CONSTRAINT ... %s USING INDEX ..., which only takes the lock briefly.", rel, kind))
+				fmt.Sprintf("CREATE UNIQUE INDEX CONCURRENTLY (outside a transaction); then ALTER TABLE %s ADD CONSTRAINT ... %s USING INDEX ..., which only takes the lock briefly.", rel, kind)).Effect = EffectScan
 		}
 	}
 }

@@ -2,6 +2,7 @@ package rehearse
 
 import (
 	"github.com/rehearse/rehearse/lint"
+	"github.com/rehearse/rehearse/lint/proof"
 	"github.com/rehearse/rehearse/result"
 )
 
@@ -12,6 +13,17 @@ func LintFindings(findings []lint.Finding) []result.LintFinding {
 	for i, f := range findings {
 		out[i] = result.LintFinding{Rule: f.Rule, Severity: f.Severity.String(), Step: f.Step, Statement: f.Statement,
 			File: f.File, Line: f.Line, Column: f.Column, Relation: f.Relation, Lock: f.Lock, Message: f.Message, Safe: f.Safe}
+	}
+	return out
+}
+
+// provenLintFindings converts the findings and marks each with how it
+// compares with what the rehearsal measured for its statement.
+func provenLintFindings(findings []lint.Finding, steps []result.Step) []result.LintFinding {
+	out := LintFindings(findings)
+	proofs, why := proof.Mark(findings, steps)
+	for i := range out {
+		out[i].Proof, out[i].ProofDetail = string(proofs[i]), why[i]
 	}
 	return out
 }

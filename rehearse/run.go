@@ -17,6 +17,7 @@ import (
 	"github.com/rehearse/rehearse/internal/lockmon"
 	"github.com/rehearse/rehearse/internal/migrate"
 	"github.com/rehearse/rehearse/internal/replication"
+	"github.com/rehearse/rehearse/lint"
 	"github.com/rehearse/rehearse/provider"
 	"github.com/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/scenarios"
@@ -48,7 +49,7 @@ type rehearsal struct {
 	began     time.Time
 	postgres  result.Postgres
 	data      result.Data
-	lint      []result.LintFinding
+	lint      []lint.Finding
 	migration migrationRecord
 }
 
@@ -87,7 +88,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts ...Option) (*result.R
 		r.seed = *o.seed
 	}
 	defer r.cleanup()
-	r.lint = lintResult(sc, o)
+	r.lint = lintFindings(sc, o)
 
 	if err := r.prepare(ctx); err != nil {
 		return r.aborted(err)
@@ -108,7 +109,8 @@ func (r *rehearsal) record(t trafficRecord) *result.Result {
 		Postgres: r.postgres, Status: result.StatusCompleted, Data: r.data, Phases: t.phases,
 		Steps: withSampledLocks(r.migration.steps, t.held), Guard: r.migration.guard, Rollback: r.migration.rollback,
 		LockWaits: t.lockWaits, Workloads: t.workloads, Compatibility: r.migration.compat,
-		Background: t.background, Lint: r.lint, Replication: t.replication}
+		Background: t.background, Replication: t.replication}
+	res.Lint = provenLintFindings(r.lint, res.Steps)
 	if t.err != nil {
 		res.Error = t.err.Error()
 	}

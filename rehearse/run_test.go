@@ -172,6 +172,19 @@ func TestUnsafeTypeChangeExampleBlocksTraffic(t *testing.T) {
 	if res.LockWaits.MaxMS <= 0 || res.LockWaits.Count < blocked {
 		t.Errorf("lock wait summary %+v does not cover the %d events", res.LockWaits, blocked)
 	}
+	// The lint finding about the rewrite is confirmed by what was measured.
+	confirmed := 0
+	for _, f := range res.Lint {
+		if f.Rule == "alter-column-type" {
+			if f.Proof != "confirmed" {
+				t.Errorf("alter-column-type: proof %q (%s), want confirmed", f.Proof, f.ProofDetail)
+			}
+			confirmed++
+		}
+	}
+	if confirmed != 1 {
+		t.Errorf("%d alter-column-type findings, want 1: %+v", confirmed, res.Lint)
+	}
 }
 
 func TestFailingStepReportsSQLStateAndPosition(t *testing.T) {

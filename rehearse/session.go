@@ -4,7 +4,6 @@ import (
 	"os"
 
 	"github.com/rehearse/rehearse/lint"
-	"github.com/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/scenarios"
 )
 
@@ -39,13 +38,13 @@ func stepsWithDefaults(steps []*scenarios.Step, o options) []*scenarios.Step {
 	return out
 }
 
-// lintResult lints the scenario and applies the lint policy: by default
+// lintFindings lints the scenario and applies the lint policy: by default
 // the suppression comments of the files its steps come from.
-func lintResult(sc *scenarios.Scenario, o options) []result.LintFinding {
+func lintFindings(sc *scenarios.Scenario, o options) []lint.Finding {
 	p := lint.Policy{Read: os.ReadFile}
 	if o.lintPolicy != nil {
 		p = *o.lintPolicy
 	}
 	kept, _ := p.Apply(lint.Scenario(sc), sc.Migration.Steps)
-	return LintFindings(kept)
+	return kept
 }

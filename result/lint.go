@@ -24,4 +24,10 @@ type LintFinding struct {
 	// safe way to the same result.
 	Message string `json:"message"`
 	Safe    string `json:"safe"`
+	// Proof compares the finding with what the rehearsal measured for its
+	// statement: "confirmed", "mismatch" (the rule and the measurement
+	// disagree: a bug in one of them) or "not exercised"; empty outside a
+	// rehearsal (rehearse lint). ProofDetail says what agreed or differed.
+	Proof       string `json:"proof,omitempty"`
+	ProofDetail string `json:"proof_detail,omitempty"`
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/rehearse/rehearse/docs/rules"
 	"github.com/rehearse/rehearse/internal/config"
 	"github.com/rehearse/rehearse/lint"
+	"github.com/rehearse/rehearse/provider"
 	"github.com/rehearse/rehearse/rehearse"
 	"github.com/rehearse/rehearse/reports"
 	"github.com/rehearse/rehearse/result"
@@ -29,6 +30,10 @@ type lintFlags struct {
 	exclude          []string
 	listRules        bool
 	noConfig         bool
+	pgVersion        int
+	enable           []string
+	// configVersion is .rehearse.yaml's postgres.version; 0 when unset.
+	configVersion int
 }
 
 // lintFormats are the values of lint --format.
@@ -83,18 +88,24 @@ Exit codes: 0 no finding at or above --fail-on, 1 there is one, 2 bad input.`,
 	fl.StringVar(&f.failOn, "fail-on", "error", "exit 1 when a finding is at least this severe: info, warning or error")
 	fl.StringVar(&f.migrationsFormat, "migrations-format", "auto", "format of migration directories and files: auto, golang-migrate, goose, flyway, dbmate or sql")
 	fl.StringSliceVar(&f.exclude, "exclude", nil, "do not report these `RULES` (comma-separated or repeated), beside lint.exclude_rules of .rehearse.yaml")
-	fl.BoolVar(&f.listRules, "list-rules", false, "list the rules, their severity and what each catches, and exit")
+	fl.BoolVar(&f.listRules, "list-rules", false, "list the rules, their severity (off: only with --enable) and what each catches, and exit")
 	fl.BoolVar(&f.noConfig, "no-config", false, "ignore .rehearse.yaml")
+	fl.IntVar(&f.pgVersion, "pg-version", 0, "major version of the target server (default: a scenario's postgres.version, else .rehearse.yaml's, else the newest installed server)")
+	fl.StringSliceVar(&f.enable, "enable", nil, "turn on rules that are off by default (the style rules), by id")
 	return cmd
 }
 
 func listRules(w io.Writer) error {
 	for _, r := range lint.Rules() {
-		if _, err := fmt.Fprintf(w, "%-28s %-8s %s\n", r.ID, r.Severity, r.Summary); err != nil {
+		sev := r.Severity.String()
+		if r.Off {
+			sev = "off"
+		}
+		if _, err := fmt.Fprintf(w, "%-32s %-8s %s\n", r.ID, sev, r.Summary); err != nil {
 			return err
 		}
 	}
-	_, err := fmt.Fprintf(w, "%-28s %-8s %s\n", strings.Join(lint.SuppressionRules, ", "), lint.Warning,
+	_, err := fmt.Fprintf(w, "%-32s %-8s %s\n", strings.Join(lint.SuppressionRules, ", "), lint.Warning,
 		"a rehearse:ignore comment that silences nothing, stands nowhere, or has no reason")
 	return err
 }
@@ -131,16 +142,20 @@ func runLint(cmd *cobra.Command, args []string, f lintFlags) error {
 			return cannotRun(fmt.Errorf("--exclude %s: no such rule (see rehearse lint --list-rules)", r))
 		}
 	}
+	if err := knownRules(f.enable); err != nil {
+		return cannotRun(fmt.Errorf("--enable: %w", err))
+	}
 	cfg, err := loadConfig(f.noConfig)
 	if err != nil {
 		return cannotRun(err)
 	}
+	f.configVersion = cfg.PostgresMajor()
 	policy := lintPolicy(cfg, f.exclude)
 	var findings []lint.Finding
 	var suppressed []lint.Suppressed
 	bad := false
 	for _, path := range args {
-		found, sup, err := lintArg(cmd.InOrStdin(), path, f.migrationsFormat, policy)
+		found, sup, err := lintArg(cmd.InOrStdin(), path, f, policy)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			bad = true
@@ -177,9 +192,9 @@ func runLint(cmd *cobra.Command, args []string, f lintFlags) error {
 const stdinName = "<stdin>"
 
 // lintArg lints one argument, "-" being SQL on stdin, and applies the policy.
-func lintArg(stdin io.Reader, path, migrationsFormat string, policy lint.Policy) ([]lint.Finding, []lint.Suppressed, error) {
+func lintArg(stdin io.Reader, path string, f lintFlags, policy lint.Policy) ([]lint.Finding, []lint.Suppressed, error) {
 	if path != "-" {
-		steps, findings, err := lintPath(path, migrationsFormat)
+		steps, findings, err := lintPath(path, f)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -200,7 +215,7 @@ func lintArg(stdin io.Reader, path, migrationsFormat string, policy lint.Policy)
 	if err := os.WriteFile(tmp, raw, 0o600); err != nil {
 		return nil, nil, err
 	}
-	steps, findings, err := lintPath(tmp, migrationsFormat)
+	steps, findings, err := lintPath(tmp, f)
 	if err != nil {
 		return nil, nil, errors.New(strings.ReplaceAll(err.Error(), tmp, stdinName))
 	}
@@ -224,9 +239,43 @@ func lintArg(stdin io.Reader, path, migrationsFormat string, policy lint.Policy)
 	return kept, sup, nil
 }
 
+// knownRules checks that every id names a rule.
+func knownRules(ids []string) error {
+	known := map[string]bool{}
+	for _, r := range lint.Rules() {
+		known[r.ID] = true
+	}
+	for _, id := range ids {
+		if !known[id] {
+			return fmt.Errorf("no rule %q", id)
+		}
+	}
+	return nil
+}
+
+// lintOptions are the flags' options. The target version is --pg-version,
+// else a scenario's postgres.version (which lint.Scenario reads), else
+// .rehearse.yaml's postgres.version, else the newest installed server's.
+func lintOptions(f lintFlags, scenarioVersion string) []lint.Option {
+	opts := []lint.Option{lint.Enable(f.enable...)}
+	switch {
+	case f.pgVersion > 0:
+		opts = append(opts, lint.WithVersion(f.pgVersion))
+	case scenarioVersion != "":
+	case f.configVersion > 0:
+		opts = append(opts, lint.WithVersion(f.configVersion))
+	default:
+		if dirs := provider.FindBinDirs(); len(dirs) > 0 {
+			opts = append(opts, lint.WithVersion(dirs[0].Major))
+		}
+	}
+	return opts
+}
+
 // lintPath lints one argument: a scenario, a SQL file or a migration
 // directory. It returns the steps linted, for the suppression comments.
-func lintPath(path, migrationsFormat string) ([]*scenarios.Step, []lint.Finding, error) {
+func lintPath(path string, f lintFlags) ([]*scenarios.Step, []lint.Finding, error) {
+	migrationsFormat := f.migrationsFormat
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, unwrapPathError(err))
@@ -237,20 +286,20 @@ func lintPath(path, migrationsFormat string) ([]*scenarios.Step, []lint.Finding,
 		if err != nil {
 			return nil, nil, err
 		}
-		return steps, lint.Steps(steps), nil
+		return steps, lint.Steps(steps, lintOptions(f, "")...), nil
 	case ext == ".yaml" || ext == ".yml":
 		sc, err := scenarios.Load(path)
 		if err != nil {
 			return nil, nil, err
 		}
-		return sc.Migration.Steps, lint.Scenario(sc), nil
+		return sc.Migration.Steps, lint.Scenario(sc, lintOptions(f, sc.Postgres.Version)...), nil
 	case ext == ".sql":
 		step, err := scenarios.MigrationFileStep(path, migrationsFormat)
 		if err != nil {
 			return nil, nil, err
 		}
 		steps := []*scenarios.Step{step}
-		return steps, lint.Steps(steps), nil
+		return steps, lint.Steps(steps, lintOptions(f, "")...), nil
 	}
 	return nil, nil, fmt.Errorf("%s: not a scenario (.yaml), a SQL file (.sql) or a directory of migrations", path)
 }

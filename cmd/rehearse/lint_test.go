@@ -130,3 +130,28 @@ func TestLintBadInputNamesTheLine(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want 2 naming %s:2:1", code, errOut, path)
 	}
 }
+
+// --pg-version judges what that server does; --enable turns style rules on.
+func TestLintVersionAndEnable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "1_default.sql")
+	if err := os.WriteFile(path, []byte("SET lock_timeout = '1s';\nALTER TABLE t ADD COLUMN c integer NOT NULL DEFAULT 0;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args []string
+		code int
+		rule string
+	}{
+		{[]string{"lint", "--pg-version", "10", path}, exitFail, "add-column-volatile-default"},
+		{[]string{"lint", "--pg-version", "11", path}, exitPass, ""},
+		{[]string{"lint", "--fail-on", "info", path}, exitPass, ""},
+		{[]string{"lint", "--fail-on", "info", "--enable", "prefer-bigint", path}, exitFail, "prefer-bigint"},
+		{[]string{"lint", "--enable", "no-such-rule", path}, exitCannotRun, ""},
+	}
+	for _, tc := range tests {
+		code, out, errOut := run(t, tc.args...)
+		if code != tc.code || !strings.Contains(out, tc.rule) {
+			t.Errorf("%v: exit %d, want %d with %q\nstdout: %s\nstderr: %s", tc.args, code, tc.code, tc.rule, out, errOut)
+		}
+	}
+}

@@ -36,10 +36,14 @@ func Page(id string) (page string, ok bool) {
 	return string(raw), true
 }
 
-// URL is the address of rule id's page.
+// URL is the address of rule id's page; the index of rules when it has
+// no page of its own yet.
 func URL(id string) string {
 	if a, found := aliases[id]; found {
 		id = a
+	}
+	if _, ok := Page(id); !ok {
+		return BaseURL + "README.md"
 	}
 	return BaseURL + id + ".md"
 }
