@@ -104,7 +104,7 @@ Exit codes: 0 PASS, 1 FAIL, 2 the rehearsal could not run.`,
 	root.AddCommand(newReportCmd(), newNightlyCmd())
 	root.AddCommand(newLintCmd(), newExplainCmd())
 	root.AddCommand(newDatagenCmd(), newProfileCmd(), newCacheCmd())
-	root.AddCommand(newVersionCmd())
+	root.AddCommand(newVersionCmd(), newSchemaCmd())
 	return root
 }
 
