@@ -14,7 +14,6 @@ import (
 	validator "github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-
 // generateSchema reflects the scenario types, with their doc comments as
 // descriptions. Types that read more than one YAML form get their schema
 // here, from what their UnmarshalYAML accepts.
