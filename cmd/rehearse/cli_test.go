@@ -160,3 +160,28 @@ func TestExplain(t *testing.T) {
 		t.Errorf("exit %d, %q", code, out)
 	}
 }
+
+func TestDSNFromEnvironment(t *testing.T) {
+	for _, name := range append([]string{"DATABASE_URL"}, libpqEnv...) {
+		t.Setenv(name, "")
+	}
+	if got := dsnOrEnv(""); got != "" {
+		t.Errorf("nothing set: %q", got)
+	}
+	t.Setenv("PGHOST", "/tmp")
+	if got := dsnOrEnv(""); got != "postgres://" {
+		t.Errorf("PGHOST set: %q, want pgx to complete it from PG*", got)
+	}
+	t.Setenv("DATABASE_URL", "postgres://u@db/app")
+	if got := dsnOrEnv(""); got != "postgres://u@db/app" {
+		t.Errorf("DATABASE_URL set: %q", got)
+	}
+	if got := dsnOrEnv("postgres://flag/x"); got != "postgres://flag/x" {
+		t.Errorf("the flag wins: %q", got)
+	}
+	// --provider dsn takes DATABASE_URL, and still refuses it without --disposable.
+	code, _, errOut := run(t, "--provider", "dsn", "testdata/pass.yaml")
+	if code != exitCannotRun || !strings.Contains(errOut, "--disposable") {
+		t.Errorf("--provider dsn with DATABASE_URL: exit %d, %q; want the --disposable refusal", code, errOut)
+	}
+}

@@ -37,8 +37,8 @@ without --force-nonempty, one with other sessions or rows in the tables to load.
 			if err != nil {
 				return cannotRun(err)
 			}
-			if target.URL == "" {
-				return cannotRun(errors.New("datagen: give --dsn URL of the database to load into"))
+			if target.URL = dsnOrEnv(target.URL); target.URL == "" {
+				return cannotRun(errors.New("datagen: give --dsn URL of the database to load into (or set DATABASE_URL, or PGHOST and the other PG* variables)"))
 			}
 			var opts []rehearse.Option
 			if !quiet {
@@ -55,7 +55,7 @@ without --force-nonempty, one with other sessions or rows in the tables to load.
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&target.URL, "dsn", "", "the database to load into (`URL`); its schema must exist")
+	fl.StringVar(&target.URL, "dsn", "", "the database to load into (`URL`; default $DATABASE_URL, else libpq's PG* variables); its schema must exist")
 	fl.BoolVar(&target.Disposable, "disposable", false, "confirm that the --dsn database may be changed: rows are written and the loaded tables' indexes and constraints dropped and re-created")
 	fl.BoolVar(&target.ForceNonEmpty, "force-nonempty", false, "load even though other sessions are connected or the tables already have rows")
 	fl.Int64Var(&seed, "seed", 0, "override the scenario's data.seed")

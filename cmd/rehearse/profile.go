@@ -46,8 +46,8 @@ as the last ANALYZE: a table never analysed has no row estimate (run ANALYZE
 on it first).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if dsn == "" {
-				return cannotRun(errors.New("profile: give --dsn URL of the database to profile"))
+			if dsn = dsnOrEnv(dsn); dsn == "" {
+				return cannotRun(errors.New("profile: give --dsn URL of the database to profile (or set DATABASE_URL, or PGHOST and the other PG* variables)"))
 			}
 			opts := []datagen.ProfileOption{datagen.ProfileTables(tables...)}
 			if withValues {
@@ -74,7 +74,7 @@ on it first).`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&dsn, "dsn", "", "the database to profile (`URL`)")
+	fl.StringVar(&dsn, "dsn", "", "the database to profile (`URL`; default $DATABASE_URL, else libpq's PG* variables)")
 	fl.BoolVar(&withValues, "with-values", false, withValuesHelp)
 	fl.StringSliceVar(&tables, "tables", nil, "profile only these `TABLES` (a,b; schema.table outside public)")
 	fl.StringVarP(&outPath, "output", "o", "", "write the profile to `FILE` instead of stdout")

@@ -55,7 +55,7 @@ func (f *runFlags) registerRehearsal(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.providerName, "provider", "auto", "where PostgreSQL comes from: auto, container, local or dsn (auto: a container when a Docker engine answers and has or can pull the image, else the local binaries; dsn when --dsn is given)")
 	fl.StringVar(&f.image, "image", "", "container `IMAGE`, overriding postgres.image and postgres.version")
-	fl.StringVar(&f.dsn, "dsn", "", "rehearse on an existing database at `URL` instead of starting one (needs --disposable)")
+	fl.StringVar(&f.dsn, "dsn", "", "rehearse on an existing database at `URL` instead of starting one (needs --disposable; with --provider dsn, default $DATABASE_URL, else libpq's PG* variables)")
 	fl.BoolVar(&f.disposable, "disposable", false, "confirm that the --dsn database may be changed: the rehearsal creates tables, loads rows and runs DDL")
 	fl.BoolVar(&f.forceNonEmpty, "force-nonempty", false, "use the --dsn database even though it has tables or other sessions (it may be live: be sure)")
 	fl.Int64Var(&f.seed, "seed", 0, "override the scenario's data.seed (data and traffic arguments)")
@@ -131,6 +131,11 @@ func isTerminal(w io.Writer) bool {
 // chooseProvider picks where PostgreSQL comes from. The line saying what
 // "auto" chose is a fact about the result, so it is printed even with -q.
 func chooseProvider(ctx context.Context, sc *scenarios.Scenario, f runFlags, log io.Writer) (provider.Provider, error) {
+	// Only an explicit --provider dsn reads DATABASE_URL or PG*: auto must
+	// never rehearse on whatever database the environment points at.
+	if f.providerName == "dsn" {
+		f.dsn = dsnOrEnv(f.dsn)
+	}
 	return provider.Choose(ctx, provider.Request{
 		Name: f.providerName, DSN: f.dsn, Disposable: f.disposable, ForceNonEmpty: f.forceNonEmpty, Image: f.image,
 		Postgres: provider.Config{Image: sc.Postgres.Image, Version: sc.Postgres.Version, Replica: sc.Postgres.Replica},
