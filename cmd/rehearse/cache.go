@@ -63,6 +63,7 @@ func openCache() (*dscache.Cache, error) {
 
 func newCacheLsCmd() *cobra.Command {
 	var asJSON bool
+	var format string
 	cmd := &cobra.Command{
 		Use:   "ls",
 		Short: "List the cached datasets, most recently used first",
@@ -76,13 +77,19 @@ func newCacheLsCmd() *cobra.Command {
 			if err != nil {
 				return cannotRun(err)
 			}
-			if asJSON {
+			switch {
+			case format != "text" && format != "json":
+				return cannotRun(fmt.Errorf("unknown --format %q: use text or json", format))
+			case asJSON || format == "json":
 				return cannotRunIf(printEntriesJSON(cmd.OutOrStdout(), c.Dir(), entries))
 			}
 			return cannotRunIf(printEntries(cmd.OutOrStdout(), c.Dir(), entries))
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the entries as JSON")
+	cmd.Flags().StringVarP(&format, "format", "f", "text", "output: text or json")
+	// --json was the spelling before --format; kept for scripts, hidden.
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the entries as JSON (same as --format json)")
+	_ = cmd.Flags().MarkDeprecated("json", "use --format json")
 	return cmd
 }
 

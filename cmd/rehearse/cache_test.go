@@ -60,7 +60,7 @@ func TestCacheCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "tiny pass") || !strings.Contains(out, "1 datasets") || !strings.Contains(out, dir) {
 		t.Errorf("cache ls: exit %d\n%s", code, out)
 	}
-	code, out, _ = run(t, "cache", "ls", "--json")
+	code, out, _ = run(t, "cache", "ls", "--format", "json")
 	var listed struct {
 		Entries []struct {
 			Key      string `json:"key"`
