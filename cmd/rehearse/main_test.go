@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/rehearse/rehearse/result"
 )
 
@@ -74,6 +76,7 @@ func TestPassExitsZeroAndWritesJSON(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
 	res := readResult(t, path)
+	validateResultSchema(t, path)
 	if !res.Verdict.Pass || res.Status != result.StatusCompleted || res.Seed != 3 {
 		t.Errorf("result verdict=%v status=%s seed=%d", res.Verdict.Pass, res.Status, res.Seed)
 	}
@@ -135,4 +138,32 @@ func readResult(t *testing.T, path string) *result.Result {
 		t.Fatal(err)
 	}
 	return &res
+}
+
+// validateResultSchema checks a result file against `rehearse schema --result`.
+func validateResultSchema(t *testing.T, path string) {
+	t.Helper()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(result.JSONSchema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource(result.SchemaURL, doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile(result.SchemaURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(v); err != nil {
+		t.Errorf("%s does not match the result schema: %v", path, err)
+	}
 }
