@@ -21,7 +21,7 @@ func checkDomainWithConstraint(l *linter, s *stepState) {
 				parts = append(parts, n.GetString_().GetSval())
 			}
 			name := strings.Join(parts, ".")
-			l.add(s, RuleDomainWithConstraint, Info, name, 0, "domain "+name+" has a CHECK constraint: adding or changing one later checks every column of the domain in every table.",
+			l.note(s, RuleDomainWithConstraint, Info, name, "domain "+name+" has a CHECK constraint: adding or changing one later checks every column of the domain in every table.",
 				"put the CHECK on the table columns instead, where it can be added NOT VALID and validated per table.")
 			return
 		}

@@ -8,7 +8,7 @@ func checkDropDatabase(l *linter, s *stepState) {
 	if dd == nil {
 		return
 	}
-	f := l.add(s, RuleDropDatabase, Error, dd.GetDbname(), 0,
+	f := l.note(s, RuleDropDatabase, Error, dd.GetDbname(),
 		fmt.Sprintf("DROP DATABASE %s destroys the database and everything in it, and cannot be undone.", dd.GetDbname()),
 		"leave dropping databases to a person, out of migrations.")
 	if s.inTx {

@@ -9,6 +9,6 @@ func checkEnumValueOrdering(l *linter, s *stepState) {
 		return
 	}
 	typ := enumName(ae.GetTypeName())
-	l.add(s, RuleEnumValueOrdering, Info, typ, 0, "ALTER TYPE "+typ+" ADD VALUE '"+ae.GetNewVal()+"' puts the value last: comparisons and ORDER BY on "+typ+" sort it after every other.",
+	l.note(s, RuleEnumValueOrdering, Info, typ, "ALTER TYPE "+typ+" ADD VALUE '"+ae.GetNewVal()+"' puts the value last: comparisons and ORDER BY on "+typ+" sort it after every other.",
 		"say where it goes: ADD VALUE '...' BEFORE '...' or AFTER '...'.")
 }

@@ -20,7 +20,7 @@ func checkIdentifierTooLong(l *linter, s *stepState) {
 		return
 	}
 	for _, name := range longIdentifiers(s.stmt.SQL) {
-		l.add(s, RuleIdentifierTooLong, Warning, name[:maxIdentifier], 0,
+		l.note(s, RuleIdentifierTooLong, Warning, name[:maxIdentifier],
 			fmt.Sprintf("the name %q is %d bytes long: PostgreSQL truncates it to %q, which is the name the object gets.", name, len(name), name[:maxIdentifier]),
 			"choose a name of at most 63 bytes.")
 	}

@@ -80,6 +80,10 @@ type Finding struct {
 	// it claims the statement fails with, for EffectFails.
 	Effect   Effect
 	SQLState string
+	// Rows and Bytes are the size of Relation, when Sized: known from a
+	// profile or the database (WithSizes) for a finding about slow work.
+	Rows, Bytes int64
+	Sized       bool
 }
 
 // String formats the finding as one line that editors and CI annotations
@@ -125,6 +129,8 @@ type options struct {
 	enabled, disabled map[string]bool
 	// background are statements sessions beside the traffic hold locks with.
 	background []Background
+	// sizes are the tables' sizes; nil when unknown.
+	sizes map[string]TableSize
 }
 
 // Background is a session that runs beside the traffic and holds a lock
@@ -205,8 +211,9 @@ func WithQueries(qs ...Query) Option {
 }
 
 // Scenario lints the migration steps of a loaded scenario against its
-// baseline schema, its workloads' queries, its background sessions and its
-// postgres.version (unless opts set another). The orchestrator converts
+// baseline schema, its workloads' queries, its background sessions, its
+// postgres.version and its data profile's table sizes (unless opts set
+// others). The orchestrator converts
 // the findings into its result, where each is shown beside what was
 // measured for the same step and statement.
 func Scenario(sc *scenarios.Scenario, opts ...Option) []Finding {
@@ -232,6 +239,10 @@ func Scenario(sc *scenarios.Scenario, opts ...Option) []Finding {
 		}
 	}
 	base := []Option{WithSchema(sc.SchemaSQL), WithQueries(qs...), WithBackground(bs...)}
+	if sc.Data.ProfileData != nil {
+		// The profile's sizes are production's: what the migration will meet.
+		base = append(base, WithSizes(SizesFromProfile(sc.Data.ProfileData)))
+	}
 	if v, err := strconv.Atoi(strings.SplitN(sc.Postgres.Version, ".", 2)[0]); err == nil {
 		base = append(base, WithVersion(v))
 	}
@@ -251,5 +262,6 @@ func Steps(steps []*scenarios.Step, opts ...Option) []Finding {
 			l.step(i, st)
 		}
 	}
+	applySizes(l.findings, o.sizes)
 	return l.findings
 }

@@ -183,6 +183,11 @@ func (l *linter) add(s *stepState, rule string, sev Severity, rel string, mode p
 	return &l.findings[len(l.findings)-1]
 }
 
+// note records a finding that predicts no lock of note.
+func (l *linter) note(s *stepState, rule string, sev Severity, rel, msg, safe string) *Finding {
+	return l.add(s, rule, sev, rel, pglock.None, msg, safe)
+}
+
 // alterTable returns the table, predicted lock and subcommands of an ALTER
 // TABLE on a table that existed before this step; ok is false for other
 // statements and for tables created in this step (empty: nothing waits).

@@ -29,7 +29,7 @@ func checkPreferRobustStmts(l *linter, s *stepState) {
 	if s.node.GetDropStmt() != nil && s.node.GetDropStmt().GetRemoveType() == pg_query.ObjectType_OBJECT_DATABASE {
 		return
 	}
-	l.add(s, RulePreferRobustStmts, Info, rel, 0,
+	l.note(s, RulePreferRobustStmts, Info, rel,
 		what+" outside a transaction: if the step fails after it, running the step again fails here.",
 		"add IF NOT EXISTS / IF EXISTS (a failed CREATE INDEX CONCURRENTLY leaves an invalid index: drop it first).")
 }

@@ -4,7 +4,7 @@ package lint
 func checkPreferText(l *linter, s *stepState) {
 	for _, c := range newColumns(s.node) {
 		if baseType(c.def) == "varchar" && len(c.def.GetTypeName().GetTypmods()) > 0 {
-			l.add(s, RulePreferText, Info, c.table, 0, c.table+"."+c.def.GetColname()+" is varchar(n): shortening the limit later rewrites the table, and any change of it takes ACCESS EXCLUSIVE.",
+			l.note(s, RulePreferText, Info, c.table, c.table+"."+c.def.GetColname()+" is varchar(n): shortening the limit later rewrites the table, and any change of it takes ACCESS EXCLUSIVE.",
 				"use text, with a CHECK (length(col) <= n) NOT VALID constraint if a limit is needed: a CHECK can be replaced without a rewrite.")
 		}
 	}

@@ -46,7 +46,7 @@ func baseType(def *pg_query.ColumnDef) string {
 func styleColumns(l *linter, s *stepState, rule string, types map[string]string, safe string) {
 	for _, c := range newColumns(s.node) {
 		if spelled, ok := types[baseType(c.def)]; ok {
-			l.add(s, rule, Info, c.table, 0, c.table+"."+c.def.GetColname()+" is "+spelled+".", safe)
+			l.note(s, rule, Info, c.table, c.table+"."+c.def.GetColname()+" is "+spelled+".", safe)
 		}
 	}
 }

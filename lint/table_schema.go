@@ -8,6 +8,6 @@ func checkTableSchema(l *linter, s *stepState) {
 		return
 	}
 	rel := relName(cs.GetRelation())
-	l.add(s, RuleTableSchema, Info, rel, 0, "CREATE TABLE "+rel+" names no schema: the table lands in the first schema of search_path.",
+	l.note(s, RuleTableSchema, Info, rel, "CREATE TABLE "+rel+" names no schema: the table lands in the first schema of search_path.",
 		"write the schema: CREATE TABLE public."+rel+".")
 }

@@ -15,7 +15,7 @@ func checkUncommittedTx(l *linter, s *stepState) {
 		ts.GetKind() == pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK) {
 		return
 	}
-	l.add(s, RuleUncommittedTx, Error, "", 0,
+	l.note(s, RuleUncommittedTx, Error, "",
 		"the step's BEGIN is never followed by COMMIT: the transaction, and every lock it took, stays open after the step, and its changes are lost if the session ends.",
 		"end the step with COMMIT.")
 }

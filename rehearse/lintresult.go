@@ -13,6 +13,9 @@ func LintFindings(findings []lint.Finding) []result.LintFinding {
 	for i, f := range findings {
 		out[i] = result.LintFinding{Rule: f.Rule, Severity: f.Severity.String(), Step: f.Step, Statement: f.Statement,
 			File: f.File, Line: f.Line, Column: f.Column, Relation: f.Relation, Lock: f.Lock, Message: f.Message, Safe: f.Safe}
+		if f.Sized {
+			out[i].TableRows, out[i].TableBytes = f.Rows, f.Bytes
+		}
 	}
 	return out
 }

@@ -30,4 +30,9 @@ type LintFinding struct {
 	// rehearsal (rehearse lint). ProofDetail says what agreed or differed.
 	Proof       string `json:"proof,omitempty"`
 	ProofDetail string `json:"proof_detail,omitempty"`
+	// TableRows and TableBytes are Relation's size when the linter knew it
+	// (rehearse lint --profile or --dsn), for a finding about a scan or a
+	// rewrite; its severity follows that size.
+	TableRows  int64 `json:"table_rows,omitempty"`
+	TableBytes int64 `json:"table_bytes,omitempty"`
 }

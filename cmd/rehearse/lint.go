@@ -34,6 +34,9 @@ type lintFlags struct {
 	enable           []string
 	// configVersion is .rehearse.yaml's postgres.version; 0 when unset.
 	configVersion int
+	profile, dsn  string
+	// sizes are the tables' sizes read from profile or dsn; nil: unknown.
+	sizes map[string]lint.TableSize
 }
 
 // lintFormats are the values of lint --format.
@@ -79,6 +82,11 @@ Exit codes: 0 no finding at or above --fail-on, 1 there is one, 2 bad input.`,
 			if !cmd.Flags().Changed("format") && os.Getenv("GITHUB_ACTIONS") == "true" {
 				f.format = "github"
 			}
+			sizes, err := lintSizes(cmd, f.profile, f.dsn)
+			if err != nil {
+				return cannotRun(err)
+			}
+			f.sizes = sizes
 			return runLint(cmd, args, f)
 		},
 	}
@@ -92,6 +100,8 @@ Exit codes: 0 no finding at or above --fail-on, 1 there is one, 2 bad input.`,
 	fl.BoolVar(&f.noConfig, "no-config", false, "ignore .rehearse.yaml")
 	fl.IntVar(&f.pgVersion, "pg-version", 0, "major version of the target server (default: a scenario's postgres.version, else .rehearse.yaml's, else the newest installed server)")
 	fl.StringSliceVar(&f.enable, "enable", nil, "turn on rules that are off by default (the style rules), by id")
+	fl.StringVar(&f.profile, "profile", "", "a profile (rehearse profile) with the tables' sizes: findings about scans and rewrites carry them, and their severity follows them")
+	fl.StringVar(&f.dsn, "dsn", "", "read the tables' sizes from this database's statistics (read-only), as --profile does")
 	return cmd
 }
 
@@ -179,6 +189,9 @@ func runLint(cmd *cobra.Command, args []string, f lintFlags) error {
 	if !bad && (f.format == "text" || f.output != "") {
 		fmt.Fprintln(stderr, summary(findings, len(suppressed)))
 	}
+	if f.format == "text" && !sized(findings) && aboutSlowWork(findings) {
+		fmt.Fprintln(stderr, "table sizes unknown: scans and rewrites are judged as on a large table (give --profile FILE or --dsn URL)")
+	}
 	switch {
 	case bad:
 		return &exitError{code: exitCannotRun}
@@ -239,6 +252,53 @@ func lintArg(stdin io.Reader, path string, f lintFlags, policy lint.Policy) ([]l
 	return kept, sup, nil
 }
 
+// lintSizes reads the tables' sizes from a profile file or a database's
+// statistics; nil when neither is given.
+func lintSizes(cmd *cobra.Command, profilePath, dsn string) (map[string]lint.TableSize, error) {
+	var prof *scenarios.Profile
+	switch {
+	case profilePath != "":
+		file, err := os.Open(profilePath)
+		if err != nil {
+			return nil, fmt.Errorf("--profile: %w", err)
+		}
+		defer file.Close()
+		if prof, err = scenarios.ReadProfile(file); err != nil {
+			return nil, fmt.Errorf("--profile %s: %w", profilePath, err)
+		}
+	case dsn != "":
+		var err error
+		if prof, err = readProfile(cmd, dsn, nil); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, nil
+	}
+	return lint.SizesFromProfile(prof), nil
+}
+
+// sized reports whether any finding knows its table's size (from --profile,
+// --dsn or a scenario's data profile).
+func sized(findings []lint.Finding) bool {
+	for _, f := range findings {
+		if f.Sized {
+			return true
+		}
+	}
+	return false
+}
+
+// aboutSlowWork reports whether a finding is about a scan or a rewrite,
+// whose cost depends on the table's size.
+func aboutSlowWork(findings []lint.Finding) bool {
+	for _, f := range findings {
+		if f.Effect == lint.EffectScan || f.Effect == lint.EffectRewrite {
+			return true
+		}
+	}
+	return false
+}
+
 // knownRules checks that every id names a rule.
 func knownRules(ids []string) error {
 	known := map[string]bool{}
@@ -258,6 +318,9 @@ func knownRules(ids []string) error {
 // .rehearse.yaml's postgres.version, else the newest installed server's.
 func lintOptions(f lintFlags, scenarioVersion string) []lint.Option {
 	opts := []lint.Option{lint.Enable(f.enable...)}
+	if f.sizes != nil {
+		opts = append(opts, lint.WithSizes(f.sizes))
+	}
 	switch {
 	case f.pgVersion > 0:
 		opts = append(opts, lint.WithVersion(f.pgVersion))

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rehearse/rehearse/internal/pgtest"
 	"github.com/rehearse/rehearse/result"
 )
 
@@ -153,5 +154,45 @@ func TestLintVersionAndEnable(t *testing.T) {
 		if code != tc.code || !strings.Contains(out, tc.rule) {
 			t.Errorf("%v: exit %d, want %d with %q\nstdout: %s\nstderr: %s", tc.args, code, tc.code, tc.rule, out, errOut)
 		}
+	}
+}
+
+// With a profile, a rewrite of a small table is info, of a large one an
+// error; without one, stderr says that sizes are unknown.
+func TestLintSizesFromProfile(t *testing.T) {
+	tmp := t.TempDir()
+	sqlPath := filepath.Join(tmp, "1_widen.sql")
+	if err := os.WriteFile(sqlPath, []byte("SET lock_timeout = '1s';\nALTER TABLE small ALTER COLUMN n TYPE bigint;\nALTER TABLE big ALTER COLUMN n TYPE bigint;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	prof := filepath.Join(tmp, "profile.json")
+	if err := os.WriteFile(prof, []byte(`{"rehearse_profile": 1, "created_at": "2026-12-01T00:00:00Z", "with_values": false,
+  "tables": [{"name": "small", "rows": 1000, "pages": 10, "block_size": 8192}, {"name": "big", "rows": 50000000, "pages": 900000, "block_size": 8192}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, out, errOut := run(t, "lint", "--profile", prof, sqlPath)
+	if !strings.Contains(out, "alter-column-type: info: ALTER COLUMN n TYPE bigint rewrites small") ||
+		!strings.Contains(out, "alter-column-type: error: ALTER COLUMN n TYPE bigint rewrites big") || !strings.Contains(out, "50,000,000 rows") {
+		t.Errorf("stdout:\n%s", out)
+	}
+	if strings.Contains(errOut, "sizes unknown") {
+		t.Errorf("stderr says sizes are unknown with a profile: %s", errOut)
+	}
+	if _, _, errOut := run(t, "lint", sqlPath); !strings.Contains(errOut, "table sizes unknown") {
+		t.Errorf("stderr without a profile: %s", errOut)
+	}
+}
+
+// --dsn reads the sizes from the database's statistics.
+func TestLintSizesFromDatabase(t *testing.T) {
+	dsn := pgtest.NewDB(t)
+	pgtest.Exec(t, dsn, "CREATE TABLE small (n integer); INSERT INTO small SELECT generate_series(1, 500); ANALYZE small")
+	path := filepath.Join(t.TempDir(), "1_widen.sql")
+	if err := os.WriteFile(path, []byte("SET lock_timeout = '1s';\nALTER TABLE small ALTER COLUMN n TYPE bigint;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, "lint", "--dsn", dsn, path)
+	if code != exitPass || !strings.Contains(out, "alter-column-type: info:") || !strings.Contains(out, "(small: 500 rows, ") {
+		t.Errorf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
 }

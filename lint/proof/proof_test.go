@@ -34,6 +34,11 @@ var fixtures = []fixture{
 	{rule: lint.RuleVolatileDefault,
 		hazard: []spec{{sql: "ALTER TABLE t ADD COLUMN token uuid DEFAULT gen_random_uuid()"}},
 		safe:   []spec{{sql: "ALTER TABLE t ADD COLUMN score int NOT NULL DEFAULT 0"}}},
+	// Sequences and identity: adding either fills every row, a rewrite.
+	{rule: lint.RuleVolatileDefault,
+		hazard: []spec{{sql: "ALTER TABLE t ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY"}}},
+	{rule: lint.RuleVolatileDefault,
+		hazard: []spec{{sql: "ALTER TABLE t ADD COLUMN seq bigserial"}}},
 	{rule: lint.RuleRequiredColumn,
 		hazard: []spec{{sql: "ALTER TABLE t ADD COLUMN plan text NOT NULL"}},
 		safe:   []spec{{sql: "ALTER TABLE t ADD COLUMN plan text NOT NULL DEFAULT 'free'"}}, clean: succeeds},
