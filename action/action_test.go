@@ -3,6 +3,7 @@
 package action
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/goccy/go-yaml"
+	"github.com/rhysd/actionlint"
 )
 
 func sh(t *testing.T, dir string, env []string, name string, args ...string) string {
@@ -166,4 +168,49 @@ func TestActionVerdictStep(t *testing.T) {
 			t.Errorf("lint %q rehearse %q: exit %d, %q; want %d, result=%s", tc.lint, tc.rehearse, code, got, tc.code, tc.result)
 		}
 	}
+}
+
+// The sample workflow passes actionlint, which also checks the inputs it
+// gives the local action against action.yml.
+func TestWorkflowPassesActionlint(t *testing.T) {
+	// actionlint resolves `uses: ./` from the repository root, where
+	// action.yml is; lay out a repository with the two files.
+	root := t.TempDir()
+	for src, dst := range map[string]string{"../action.yml": "action.yml", "testdata/rehearse.yml": ".github/workflows/rehearse.yml"} {
+		raw, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(t, filepath.Join(root, dst), string(raw))
+	}
+	if err := os.Mkdir(filepath.Join(root, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	l, err := actionlint.NewLinter(&out, &actionlint.LinterOptions{Shellcheck: "", Pyflakes: ""})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs, err := l.LintRepository(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range errs {
+		t.Errorf("actionlint: %s", e)
+	}
+
+	// The check can fail: an input the action does not have is reported.
+	write(t, filepath.Join(root, ".github/workflows/rehearse.yml"), strings.Replace(readFile(t, "testdata/rehearse.yml"), "sarif: 'true'", "sarif: 'true'\n          no-such-input: x", 1))
+	if errs, err := l.LintRepository(root); err != nil || len(errs) == 0 || !strings.Contains(errs[0].Error(), "no-such-input") {
+		t.Errorf("actionlint accepted an unknown input: %v %v", errs, err)
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
 }
