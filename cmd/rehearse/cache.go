@@ -116,7 +116,7 @@ func printEntries(w io.Writer, dir string, entries []dscache.Entry) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "%d datasets, %s in %s\n", len(entries), human.Bytes(total), dir)
+	_, err := fmt.Fprintf(w, "%s, %s in %s\n", plural(len(entries), "dataset"), human.Bytes(total), dir)
 	return err
 }
 
@@ -209,10 +209,14 @@ func printPruned(w io.Writer, dir string, res dscache.Pruned) {
 		}
 		return human.Bytes(n)
 	}
-	fmt.Fprintf(w, "removed %d datasets (%s), kept %d (%s) in %s\n", len(res.Removed), size(res.Removed),
+	fmt.Fprintf(w, "removed %s (%s), kept %d (%s) in %s\n", plural(len(res.Removed), "dataset"), size(res.Removed),
 		len(res.Kept)+len(res.InUse), size(append(res.Kept, res.InUse...)), dir)
 	if len(res.InUse) > 0 {
-		fmt.Fprintf(w, "%d datasets were in use by a running rehearsal and kept\n", len(res.InUse))
+		verb := "were"
+		if len(res.InUse) == 1 {
+			verb = "was"
+		}
+		fmt.Fprintf(w, "%s %s in use by a running rehearsal and kept\n", plural(len(res.InUse), "dataset"), verb)
 	}
 	if res.Leftovers > 0 {
 		fmt.Fprintf(w, "removed %d unfinished saves of rehearsals that stopped\n", res.Leftovers)

@@ -170,9 +170,9 @@ func TestLintSizesFromProfile(t *testing.T) {
   "tables": [{"name": "small", "rows": 1000, "pages": 10, "block_size": 8192}, {"name": "big", "rows": 50000000, "pages": 900000, "block_size": 8192}]}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, out, errOut := run(t, "lint", "--profile", prof, sqlPath)
-	if !strings.Contains(out, "alter-column-type: info: ALTER COLUMN n TYPE bigint rewrites small") ||
-		!strings.Contains(out, "alter-column-type: error: ALTER COLUMN n TYPE bigint rewrites big") || !strings.Contains(out, "50,000,000 rows") {
+	_, out, errOut := run(t, "lint", "-f", "gcc", "--profile", prof, sqlPath)
+	if !strings.Contains(out, ": note: ALTER COLUMN n TYPE bigint rewrites small") ||
+		!strings.Contains(out, ": error: ALTER COLUMN n TYPE bigint rewrites big") || !strings.Contains(out, "50,000,000 rows") {
 		t.Errorf("stdout:\n%s", out)
 	}
 	if strings.Contains(errOut, "sizes unknown") {
@@ -191,8 +191,8 @@ func TestLintSizesFromDatabase(t *testing.T) {
 	if err := os.WriteFile(path, []byte("SET lock_timeout = '1s';\nALTER TABLE small ALTER COLUMN n TYPE bigint;\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut := run(t, "lint", "--dsn", dsn, path)
-	if code != exitPass || !strings.Contains(out, "alter-column-type: info:") || !strings.Contains(out, "(small: 500 rows, ") {
+	code, out, errOut := run(t, "lint", "-f", "gcc", "--dsn", dsn, path)
+	if code != exitPass || !strings.Contains(out, ": note: ALTER COLUMN n TYPE bigint") || !strings.Contains(out, "[alter-column-type]") || !strings.Contains(out, "(small: 500 rows, ") {
 		t.Errorf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
 }

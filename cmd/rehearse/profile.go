@@ -69,7 +69,7 @@ on it first).`,
 			if withValues {
 				what = "WITH VALUES: handle the file like the data itself"
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "profiled %d tables, %d columns of PostgreSQL %s (%s)\n", len(prof.Tables), columns, prof.ServerVersion, what)
+			fmt.Fprintf(cmd.ErrOrStderr(), "profiled %s, %s of PostgreSQL %s (%s)\n", plural(len(prof.Tables), "table"), plural(columns, "column"), prof.ServerVersion, what)
 			return nil
 		},
 	}

@@ -26,8 +26,8 @@ file has a problem; every problem is listed as FILE:LINE:COLUMN: message.`,
 					failed = errors.New("invalid scenario")
 					continue
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok (%s: %d tables, %d workloads, %d steps)\n",
-					path, sc.Name, len(sc.Data.Tables), len(sc.Traffic.Workloads()), len(sc.Migration.Steps))
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok (%s: %s, %s, %s)\n", path, sc.Name, plural(len(sc.Data.Tables), "table"),
+					plural(len(sc.Traffic.Workloads()), "workload"), plural(len(sc.Migration.Steps), "step"))
 			}
 			if failed != nil {
 				return &exitError{code: exitCannotRun}
