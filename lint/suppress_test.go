@@ -102,3 +102,39 @@ CREATE INDEX CONCURRENTLY users_email ON users (email);
 		})
 	}
 }
+
+// In a scenario the comments stand in the step's SQL block; a YAML #
+// comment at the end of an inline step works too.
+func TestSuppressionInAScenario(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.yaml")
+	scenario := `name: s
+schema:
+  sql: "CREATE TABLE users (id bigint PRIMARY KEY, email text);"
+data:
+  tables:
+    users: {rows: 10}
+traffic:
+  old:
+    rate: 10
+    queries: [{name: get, sql: "SELECT id FROM users WHERE id = $1", args: [{ref: users.id}]}]
+migration:
+  steps:
+    - name: index
+      lock_timeout: 2s
+      sql: |
+        -- rehearse:ignore index-not-concurrent -- users is tiny and written by a nightly job only
+        CREATE INDEX users_email ON users (email);
+    - {name: notnull, lock_timeout: 2s, sql: "ALTER TABLE users ALTER COLUMN email SET NOT NULL"} # rehearse:ignore set-not-null -- checked by a validated constraint in production
+`
+	if err := os.WriteFile(path, []byte(scenario), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := scenarios.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, suppressed := Suppress(Scenario(sc), sc.Migration.Steps, os.ReadFile)
+	if len(kept) != 0 || len(suppressed) != 2 {
+		t.Errorf("kept %v, suppressed %v; want both findings suppressed", kept, suppressed)
+	}
+}
