@@ -7,11 +7,23 @@ export TESTCONTAINERS_RYUK_DISABLED ?= true
 
 GO ?= go
 PKGS := ./...
+# The version stamped into bin/rehearse: the tag, or the commit with -dirty.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 
-.PHONY: build test test-image bench lint fuzz soak stability clean prove-rules
+.PHONY: build test test-image bench lint fuzz soak stability clean prove-rules release-snapshot image
 
 build:
-	$(GO) build -o bin/rehearse ./cmd/rehearse
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/rehearse ./cmd/rehearse
+
+# Release binaries for all platforms into dist/, without publishing
+# (needs goreleaser and zig; see .goreleaser.yaml).
+release-snapshot:
+	goreleaser release --snapshot --clean
+
+# The image with rehearse and the PostgreSQL server (Dockerfile); BASE
+# defaults to the official postgres image.
+image: build
+	docker build -t rehearse:$(VERSION) $(if $(BASE),--build-arg BASE=$(BASE)) --build-arg REHEARSE=bin/rehearse .
 
 test: test-image
 	$(GO) test -race -count=1 -timeout 15m $(PKGS)

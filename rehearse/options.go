@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/rehearse/rehearse/internal/lockmon"
+	"github.com/rehearse/rehearse/lint"
 	"github.com/rehearse/rehearse/provider"
 )
 
@@ -18,6 +19,11 @@ type options struct {
 	started      func(*provider.Instance)
 	// cacheDir is the dataset cache's directory; "" does without it.
 	cacheDir string
+	// lintPolicy filters the lint findings; nil: suppression comments only.
+	lintPolicy *lint.Policy
+	// lockTimeout and statementTimeout are the migration role's settings,
+	// for steps that set none; zero: none.
+	lockTimeout, statementTimeout time.Duration
 }
 
 // Option configures Run.
@@ -60,4 +66,19 @@ func buildOptions(opts []Option) options {
 		opt(&o)
 	}
 	return o
+}
+
+// WithLintPolicy applies a repository's lint policy (suppression comments,
+// excluded rules and paths) to the lint findings of the result. Without it,
+// the suppression comments of the scenario's files apply and nothing else.
+func WithLintPolicy(p lint.Policy) Option { return func(o *options) { o.lintPolicy = &p } }
+
+// WithMigrationSession gives the settings the migration role has on
+// production (.rehearse.yaml's migration_session): every migration and
+// rollback step that sets no lock_timeout (statement_timeout) of its own runs
+// with lockTimeout (statementTimeout), as it would there. This is how steps
+// read from a migration directory, which cannot set them, get them. Zero
+// leaves a setting alone.
+func WithMigrationSession(lockTimeout, statementTimeout time.Duration) Option {
+	return func(o *options) { o.lockTimeout, o.statementTimeout = lockTimeout, statementTimeout }
 }

@@ -89,12 +89,13 @@ type trafficRecord struct {
 // Everything Run started is stopped before it returns, on every path.
 func Run(ctx context.Context, sc *scenarios.Scenario, opts ...Option) (*result.Result, error) {
 	o := buildOptions(opts)
+	sc = withSessionDefaults(sc, o)
 	r := &rehearsal{sc: sc, opts: o, seed: sc.Data.Seed, began: time.Now()}
 	if o.seed != nil {
 		r.seed = *o.seed
 	}
 	defer r.cleanup()
-	r.lint = lint.Scenario(sc)
+	r.lint = lintFindings(sc, o)
 
 	if err := r.prepare(ctx); err != nil {
 		return r.aborted(err)

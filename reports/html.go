@@ -234,7 +234,7 @@ figure { margin: 8px 0 16px 0; } .note { color: #555; font-size: 13px; }
 {{end}}</table>{{end}}
 <h2>Reproduce</h2>
 {{if .Command}}<pre>{{.Command}}</pre>{{else}}<p class="note">The command line was not recorded in this result; the seed was {{.R.Seed}}.</p>{{end}}
-<p class="note">rehearse result schema {{.R.SchemaVersion}} · started {{.Started}}</p>
+<p class="note">rehearse {{with .R.ToolVersion}}{{.}} · {{end}}result schema {{.R.SchemaVersion}} · started {{.Started}}</p>
 </body>
 </html>
 ` + stallsTemplate))

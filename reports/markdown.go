@@ -383,8 +383,12 @@ func (m *mdWriter) reproduce(r *result.Result) {
 	} else {
 		m.printf("rehearse SCENARIO.yaml --seed %d\n```\n\n(the command line was not recorded in this result)\n\n", r.Seed)
 	}
-	m.printf("<sub>rehearse result schema %d · started %s · seed %d · %s provider</sub>\n",
-		r.SchemaVersion, r.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC"), r.Seed, mdText(r.Postgres.Provider, 20))
+	tool := "rehearse"
+	if r.ToolVersion != "" {
+		tool += " " + mdText(r.ToolVersion, 60) + " ·"
+	}
+	m.printf("<sub>%s result schema %d · started %s · seed %d · %s provider</sub>\n",
+		tool, r.SchemaVersion, r.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC"), r.Seed, mdText(r.Postgres.Provider, 20))
 }
 
 // mdSpecial matches what could start Markdown or HTML inside a table cell.

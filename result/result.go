@@ -30,8 +30,12 @@ type Result struct {
 	Seed int64 `json:"seed"`
 	// Command is the command line that reproduces this rehearsal, with any
 	// password in a DSN redacted; empty when the caller did not record it.
-	Command  string   `json:"command,omitempty"`
-	Postgres Postgres `json:"postgres"`
+	Command string `json:"command,omitempty"`
+	// ToolVersion is the version of rehearse that produced the result
+	// ("v0.1.0", or "(devel) 1a2b3c4d5e6f" for a build from a checkout);
+	// empty when the caller did not record it.
+	ToolVersion string   `json:"tool_version,omitempty"`
+	Postgres    Postgres `json:"postgres"`
 	// Status is StatusCompleted or StatusAborted; Error says why it aborted.
 	Status string `json:"status"`
 	Error  string `json:"error"`

@@ -63,6 +63,7 @@ func openCache() (*dscache.Cache, error) {
 
 func newCacheLsCmd() *cobra.Command {
 	var asJSON bool
+	var format string
 	cmd := &cobra.Command{
 		Use:   "ls",
 		Short: "List the cached datasets, most recently used first",
@@ -76,13 +77,19 @@ func newCacheLsCmd() *cobra.Command {
 			if err != nil {
 				return cannotRun(err)
 			}
-			if asJSON {
+			switch {
+			case format != "text" && format != "json":
+				return cannotRun(fmt.Errorf("unknown --format %q: use text or json", format))
+			case asJSON || format == "json":
 				return cannotRunIf(printEntriesJSON(cmd.OutOrStdout(), c.Dir(), entries))
 			}
 			return cannotRunIf(printEntries(cmd.OutOrStdout(), c.Dir(), entries))
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the entries as JSON")
+	cmd.Flags().StringVarP(&format, "format", "f", "text", "output: text or json")
+	// --json was the spelling before --format; kept for scripts, hidden.
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the entries as JSON (same as --format json)")
+	_ = cmd.Flags().MarkDeprecated("json", "use --format json")
 	return cmd
 }
 
@@ -109,7 +116,7 @@ func printEntries(w io.Writer, dir string, entries []dscache.Entry) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "%d datasets, %s in %s\n", len(entries), human.Bytes(total), dir)
+	_, err := fmt.Fprintf(w, "%s, %s in %s\n", plural(len(entries), "dataset"), human.Bytes(total), dir)
 	return err
 }
 
@@ -202,10 +209,14 @@ func printPruned(w io.Writer, dir string, res dscache.Pruned) {
 		}
 		return human.Bytes(n)
 	}
-	fmt.Fprintf(w, "removed %d datasets (%s), kept %d (%s) in %s\n", len(res.Removed), size(res.Removed),
+	fmt.Fprintf(w, "removed %s (%s), kept %d (%s) in %s\n", plural(len(res.Removed), "dataset"), size(res.Removed),
 		len(res.Kept)+len(res.InUse), size(append(res.Kept, res.InUse...)), dir)
 	if len(res.InUse) > 0 {
-		fmt.Fprintf(w, "%d datasets were in use by a running rehearsal and kept\n", len(res.InUse))
+		verb := "were"
+		if len(res.InUse) == 1 {
+			verb = "was"
+		}
+		fmt.Fprintf(w, "%s %s in use by a running rehearsal and kept\n", plural(len(res.InUse), "dataset"), verb)
 	}
 	if res.Leftovers > 0 {
 		fmt.Fprintf(w, "removed %d unfinished saves of rehearsals that stopped\n", res.Leftovers)

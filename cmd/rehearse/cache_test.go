@@ -57,10 +57,10 @@ func TestCacheCommands(t *testing.T) {
 	t.Setenv(noCacheEnv, "")
 
 	code, out, _ := run(t, "cache", "ls")
-	if code != 0 || !strings.Contains(out, "tiny pass") || !strings.Contains(out, "1 datasets") || !strings.Contains(out, dir) {
+	if code != 0 || !strings.Contains(out, "tiny pass") || !strings.Contains(out, "1 dataset,") || !strings.Contains(out, dir) {
 		t.Errorf("cache ls: exit %d\n%s", code, out)
 	}
-	code, out, _ = run(t, "cache", "ls", "--json")
+	code, out, _ = run(t, "cache", "ls", "--format", "json")
 	var listed struct {
 		Entries []struct {
 			Key      string `json:"key"`
@@ -81,7 +81,7 @@ func TestCacheCommands(t *testing.T) {
 		t.Errorf("prune --older-than 7d: exit %d: %s", code, out)
 	}
 	code, out, _ = run(t, "cache", "prune", "--max-size", "1KB")
-	if code != 0 || !strings.Contains(out, "removed 1 datasets") {
+	if code != 0 || !strings.Contains(out, "removed 1 dataset ") {
 		t.Errorf("prune --max-size 1KB: exit %d: %s", code, out)
 	}
 	if _, out, _ = run(t, "cache", "ls"); !strings.Contains(out, "no cached datasets") {

@@ -31,14 +31,14 @@ COPY. It drops and re-creates the loaded tables' indexes and constraints, as
 a rehearsal's load does, then vacuums and analyses them, and prints the rows
 per second of each table. It refuses a database without --disposable, and,
 without --force-nonempty, one with other sessions or rows in the tables to load.`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1, "one SCENARIO.yaml"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sc, err := scenarios.Load(args[0])
 			if err != nil {
 				return cannotRun(err)
 			}
-			if target.URL == "" {
-				return cannotRun(errors.New("datagen: give --dsn URL of the database to load into"))
+			if target.URL = dsnOrEnv(target.URL); target.URL == "" {
+				return cannotRun(errors.New("datagen: give --dsn URL of the database to load into (or set DATABASE_URL, or PGHOST and the other PG* variables)"))
 			}
 			var opts []rehearse.Option
 			if !quiet {
@@ -55,7 +55,7 @@ without --force-nonempty, one with other sessions or rows in the tables to load.
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&target.URL, "dsn", "", "the database to load into (`URL`); its schema must exist")
+	fl.StringVar(&target.URL, "dsn", "", "the database to load into (`URL`; default $DATABASE_URL, else libpq's PG* variables); its schema must exist")
 	fl.BoolVar(&target.Disposable, "disposable", false, "confirm that the --dsn database may be changed: rows are written and the loaded tables' indexes and constraints dropped and re-created")
 	fl.BoolVar(&target.ForceNonEmpty, "force-nonempty", false, "load even though other sessions are connected or the tables already have rows")
 	fl.Int64Var(&seed, "seed", 0, "override the scenario's data.seed")

@@ -14,8 +14,9 @@ import (
 
 const migrationsTestdata = "../../scenarios/migrations/testdata"
 
-// findingLine is the text output's form: FILE:LINE: RULE: severity: message.
-var findingLine = regexp.MustCompile(`^[^:]+:\d+: [a-z-]+: (info|warning|error): \S`)
+// findingLine is the first line of a finding in the text output:
+// FILE:LINE:COL: severity: message [rule]; the rest of it is indented.
+var findingLine = regexp.MustCompile(`^[^: ]+:\d+:\d+: (info|warning|error): \S.* \[[a-z-]+\]$`)
 
 func TestLintExitCodes(t *testing.T) {
 	tmp := t.TempDir()
@@ -67,13 +68,13 @@ func TestLintTextOutput(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	for _, line := range lines {
-		if !findingLine.MatchString(line) {
-			t.Errorf("line %q is not FILE:LINE: RULE: severity: message", line)
+		if !findingLine.MatchString(line) && !strings.HasPrefix(line, "    ") {
+			t.Errorf("line %q is neither FILE:LINE:COL: severity: message [rule] nor a continuation", line)
 		}
 	}
 	want := []string{
-		filepath.Join(migrationsTestdata, "goose", "20240301100000_require_accounts_plan.sql") + ":6: set-not-null: error: SET NOT NULL on accounts.plan",
-		"../../scenarios/examples/migrations/golang-migrate/000005_add_users_api_token.up.sql:4: add-column-volatile-default: error: ",
+		filepath.Join(migrationsTestdata, "goose", "20240301100000_require_accounts_plan.sql") + ":6:1: error: SET NOT NULL on accounts.plan",
+		"../../scenarios/examples/migrations/golang-migrate/000005_add_users_api_token.up.sql:4:1: error: ADD COLUMN api_token",
 	}
 	for _, w := range want {
 		if !strings.Contains(out, "\n"+w) && !strings.HasPrefix(out, w) {
@@ -112,7 +113,8 @@ func TestLintJSONOutput(t *testing.T) {
 
 	code, out, _ = run(t, "lint", "--format", "json", filepath.Join(migrationsTestdata, "goose", "20240215080000_index_accounts_email.sql"))
 	if code != exitPass || strings.TrimSpace(out) != `{
-  "findings": []
+  "findings": [],
+  "suppressed": []
 }` {
 		t.Errorf("clean file: exit %d, output %q, want 0 and an empty list", code, out)
 	}
@@ -168,9 +170,9 @@ func TestLintSizesFromProfile(t *testing.T) {
   "tables": [{"name": "small", "rows": 1000, "pages": 10, "block_size": 8192}, {"name": "big", "rows": 50000000, "pages": 900000, "block_size": 8192}]}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, out, errOut := run(t, "lint", "--profile", prof, sqlPath)
-	if !strings.Contains(out, "alter-column-type: info: ALTER COLUMN n TYPE bigint rewrites small") ||
-		!strings.Contains(out, "alter-column-type: error: ALTER COLUMN n TYPE bigint rewrites big") || !strings.Contains(out, "50,000,000 rows") {
+	_, out, errOut := run(t, "lint", "-f", "gcc", "--profile", prof, sqlPath)
+	if !strings.Contains(out, ": note: ALTER COLUMN n TYPE bigint rewrites small") ||
+		!strings.Contains(out, ": error: ALTER COLUMN n TYPE bigint rewrites big") || !strings.Contains(out, "50,000,000 rows") {
 		t.Errorf("stdout:\n%s", out)
 	}
 	if strings.Contains(errOut, "sizes unknown") {
@@ -189,8 +191,8 @@ func TestLintSizesFromDatabase(t *testing.T) {
 	if err := os.WriteFile(path, []byte("SET lock_timeout = '1s';\nALTER TABLE small ALTER COLUMN n TYPE bigint;\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut := run(t, "lint", "--dsn", dsn, path)
-	if code != exitPass || !strings.Contains(out, "alter-column-type: info:") || !strings.Contains(out, "(small: 500 rows, ") {
+	code, out, errOut := run(t, "lint", "-f", "gcc", "--dsn", dsn, path)
+	if code != exitPass || !strings.Contains(out, ": note: ALTER COLUMN n TYPE bigint") || !strings.Contains(out, "[alter-column-type]") || !strings.Contains(out, "(small: 500 rows, ") {
 		t.Errorf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
 }

@@ -55,7 +55,11 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
+	return codeOf(root.ExecuteContext(ctx), stderr)
+}
+
+// codeOf prints err, if any, and returns the exit code it stands for.
+func codeOf(err error, stderr io.Writer) int {
 	if err == nil {
 		return exitPass
 	}
@@ -82,17 +86,31 @@ step and reports lock waits, rewrites, errors and latency with a PASS/FAIL
 verdict against the scenario's thresholds.
 
 Exit codes: 0 PASS, 1 FAIL, 2 the rehearsal could not run.`,
-		Args:          cobra.ExactArgs(1),
+		Version:       versionString(),
+		Args:          rootArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runScenario(cmd, args[0], f)
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			return rehearseTarget(cmd, args[0], f)
 		},
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.SuggestionsMinimumDistance = 2
 	f.register(root)
 	root.AddCommand(newValidateCmd())
 	root.AddCommand(newReportCmd(), newNightlyCmd(), newMergeCmd(), newSweepCmd())
-	root.AddCommand(newLintCmd())
+	root.AddCommand(newLintCmd(), newExplainCmd())
 	root.AddCommand(newDatagenCmd(), newProfileCmd(), newCacheCmd())
+	root.AddCommand(newVersionCmd(), newSchemaCmd())
 	return root
+}
+
+// rehearseTarget is where the root command's one argument goes. A
+// scenario file is rehearsed here; a directory argument (zero-config
+// mode) is routed from here too, before the scenario case.
+func rehearseTarget(cmd *cobra.Command, arg string, f runFlags) error {
+	return runScenario(cmd, arg, f)
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/rehearse/rehearse/result"
 )
 
@@ -52,7 +54,7 @@ func TestBadCommandLinesExitTwo(t *testing.T) {
 	}{
 		{[]string{"testdata/missing.yaml"}, "missing.yaml"},
 		{[]string{"--no-such-flag", "testdata/pass.yaml"}, "unknown flag"},
-		{[]string{}, "accepts 1 arg"},
+		{[]string{"a.yaml", "b.yaml"}, "rehearse takes one scenario file, got 2 arguments"},
 		{[]string{"--provider", "dsn", "testdata/pass.yaml"}, "--provider dsn needs --dsn"},
 		{[]string{"--provider", "cloud", "testdata/pass.yaml"}, `unknown --provider "cloud"`},
 		{[]string{"--dsn", "postgres://u:pw@127.0.0.1:1/db", "testdata/pass.yaml"}, "--disposable"},
@@ -74,6 +76,7 @@ func TestPassExitsZeroAndWritesJSON(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
 	res := readResult(t, path)
+	validateResultSchema(t, path)
 	if !res.Verdict.Pass || res.Status != result.StatusCompleted || res.Seed != 3 {
 		t.Errorf("result verdict=%v status=%s seed=%d", res.Verdict.Pass, res.Status, res.Seed)
 	}
@@ -82,13 +85,27 @@ func TestPassExitsZeroAndWritesJSON(t *testing.T) {
 	}
 }
 
+// In GitHub Actions (as here) the failed checks are also annotations on the
+// step's line and the sign-off goes to the job summary.
 func TestFailExitsOneWithTheReason(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "r.json")
+	summaryPath := filepath.Join(t.TempDir(), "summary.md")
+	t.Setenv("GITHUB_ACTIONS", "true")
+	t.Setenv("GITHUB_STEP_SUMMARY", summaryPath)
 	code, out, errOut := run(t, "testdata/fail.yaml", "--provider", "local", "--json", path, "--seed", "9")
 	if code != exitFail {
 		t.Fatalf("exit %d, want 1\n%s\n%s", code, out, errOut)
 	}
+	if !strings.Contains(out, "::error file=testdata/fail.yaml,line=14,title=rehearse%3A tiny fail%3A compatibility::") {
+		t.Errorf("no annotation of the compatibility check on the contract step's line:\n%s", out)
+	}
+	if summary, err := os.ReadFile(summaryPath); err != nil || !strings.Contains(string(summary), "tiny fail") {
+		t.Errorf("job summary %q, %v; want the sign-off", summary, err)
+	}
 	res := readResult(t, path)
+	if res.ToolVersion == "" {
+		t.Error("no tool_version in the result")
+	}
 	if res.Verdict.Pass || res.Seed != 9 {
 		t.Fatalf("verdict pass=%v seed=%d", res.Verdict.Pass, res.Seed)
 	}
@@ -121,4 +138,32 @@ func readResult(t *testing.T, path string) *result.Result {
 		t.Fatal(err)
 	}
 	return &res
+}
+
+// validateResultSchema checks a result file against `rehearse schema --result`.
+func validateResultSchema(t *testing.T, path string) {
+	t.Helper()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(result.JSONSchema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource(result.SchemaURL, doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile(result.SchemaURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(v); err != nil {
+		t.Errorf("%s does not match the result schema: %v", path, err)
+	}
 }

@@ -19,7 +19,7 @@ import (
 	"github.com/rehearse/rehearse/verdict"
 )
 
-// nightlyFlags are the flags of `rehearse run`.
+// nightlyFlags are the flags of `rehearse suite` (formerly run).
 type nightlyFlags struct {
 	runFlags
 	out           string
@@ -40,10 +40,10 @@ var nightlyOnly = map[string]bool{"out": true, "baseline": true, "tolerance": tr
 func newNightlyCmd() *cobra.Command {
 	var f nightlyFlags
 	cmd := &cobra.Command{
-		Use:     "run DIR_OR_FILE... --out DIR [--baseline PREV_DIR_OR_JSON] [--shard I/N]",
-		Aliases: []string{"suite"},
+		Use:     "suite DIR_OR_FILE... --out DIR [--baseline PREV_DIR_OR_JSON] [--shard I/N]",
+		Aliases: []string{"run"}, // its name before 0.1
 		Short:   "Rehearse several scenarios one after another and write a summary (nightly CI)",
-		Long: `run rehearses each scenario (each *.yaml and *.yml file of a directory, or the
+		Long: `suite rehearses each scenario (each *.yaml and *.yml file of a directory, or the
 files given) one after another, and writes into --out:
 
   <stem>.json, <stem>.md, <stem>.html   each scenario's result and reports
@@ -64,7 +64,7 @@ $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) or $REHEARSE_SHARD_INDEX.
 --list prints the shard's scenario files, one a line, and runs nothing.
 
 Exit codes: 0 every scenario passed, 1 one failed, 2 one could not run.`,
-		Args: cobra.MinimumNArgs(1),
+		Args: minArgs("scenario files or directories of them"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runNightly(cmd, args, f)
 		},
@@ -88,6 +88,9 @@ type scenarioFile struct {
 }
 
 func runNightly(cmd *cobra.Command, args []string, f nightlyFlags) error {
+	if f.out == "" {
+		return cannotRun(errors.New("suite needs --out DIR, where each scenario's result and reports and the summary go (to rehearse one scenario, run rehearse SCENARIO.yaml)"))
+	}
 	files, err := collectScenarios(args)
 	if err != nil {
 		return cannotRun(err)
@@ -255,7 +258,7 @@ func rehearseOne(cmd *cobra.Command, sf scenarioFile, f nightlyFlags, prev basel
 	if len(sc.Postgres.Versions) > 0 {
 		// A version matrix is a result of another kind; rather than rehearse
 		// one version silently, say so.
-		s.Err = "postgres.versions (a version matrix) is not supported by `rehearse run`; rehearse this scenario on its own"
+		s.Err = "postgres.versions (a version matrix) is not supported by `rehearse suite`; rehearse this scenario on its own"
 		return s
 	}
 	opts, err := rehearseOptions(cmd, sc, f.runFlags)
@@ -271,8 +274,12 @@ func rehearseOne(cmd *cobra.Command, sf scenarioFile, f nightlyFlags, prev basel
 		return s
 	}
 	res.Command = commandLine(cmd, sf.path, nightlyOnly)
+	res.ToolVersion = toolVersion()
 	s.Result = res
 	s.Baseline = compareWithBaseline(res, prev, f)
+	if err := githubOutputs(cmd.OutOrStdout(), sf.path, sc, res); err != nil {
+		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", err)
+	}
 	return s
 }
 

@@ -57,11 +57,8 @@ variables (PGHOST, PGDATABASE, PGUSER, PGPASSWORD, ...). The password is
 never written to the profile or to the log.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if dsn == "" {
-				var ok bool
-				if dsn, ok = dsnFromEnv(); !ok {
-					return cannotRun(errors.New("profile: give --dsn URL of the database to profile (or set DATABASE_URL or PGHOST/PGDATABASE)"))
-				}
+			if dsn = dsnOrEnv(dsn); dsn == "" {
+				return cannotRun(errors.New("profile: give --dsn URL of the database to profile (or set DATABASE_URL, or PGHOST and the other PG* variables)"))
 			}
 			opts := []datagen.ProfileOption{datagen.ProfileTables(tables...)}
 			if withValues {
@@ -83,12 +80,12 @@ never written to the profile or to the log.`,
 			if withValues {
 				what = "WITH VALUES: handle the file like the data itself"
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "profiled %d tables, %d columns of PostgreSQL %s (%s)\n", len(prof.Tables), columns, prof.ServerVersion, what)
+			fmt.Fprintf(cmd.ErrOrStderr(), "profiled %s, %s of PostgreSQL %s (%s)\n", plural(len(prof.Tables), "table"), plural(columns, "column"), prof.ServerVersion, what)
 			return nil
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&dsn, "dsn", "", "the database to profile (`URL`)")
+	fl.StringVar(&dsn, "dsn", "", "the database to profile (`URL`; default $DATABASE_URL, else libpq's PG* variables)")
 	fl.BoolVar(&withValues, "with-values", false, withValuesHelp)
 	fl.StringSliceVar(&tables, "tables", nil, "profile only these `TABLES` (a,b; schema.table outside public)")
 	fl.StringVarP(&outPath, "output", "o", "", "write the profile to `FILE` instead of stdout")

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -63,18 +62,4 @@ func readStatements(cmd *cobra.Command, conn *pgx.Conn, prof *scenarios.Profile,
 		fmt.Fprintf(w, "warning: pg_stat_statements dropped %d entries during the window (pg_stat_statements.max is too small): some calls are missing\n", c.Evicted)
 	}
 	return nil
-}
-
-// dsnFromEnv is DATABASE_URL, or "" (which pgx completes from the PG*
-// variables) when one of those is set.
-func dsnFromEnv() (string, bool) {
-	if u := os.Getenv("DATABASE_URL"); u != "" {
-		return u, true
-	}
-	for _, k := range []string{"PGHOST", "PGDATABASE", "PGSERVICE", "PGUSER", "PGPORT"} {
-		if os.Getenv(k) != "" {
-			return "", true
-		}
-	}
-	return "", false
 }

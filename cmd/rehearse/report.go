@@ -37,14 +37,14 @@ func newReportCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "report RESULT.json [--format text|md|junit|html|json] [-o FILE]",
 		Short: "Render a saved result again, without a database",
-		Long: `report reads a result written by --json (or by run --out) and renders it in
+		Long: `report reads a result written by --json (or by suite --out) and renders it in
 another format: text (the terminal summary), md (the Markdown sign-off for a
 pull request), junit (JUnit XML for CI), html (a self-contained page with
 charts) or json. It never connects to PostgreSQL.
 
 Exit codes: 0 rendered (whatever the verdict), 2 the result could not be read
 or written.`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1, "one RESULT.json (written by --json or suite --out)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			render, ok := renderers[format]
 			if !ok {

@@ -195,7 +195,7 @@ func TestNightlyBadCommandLinesExitTwo(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"run", "testdata/pass.yaml"}, `"out" not set`},
+		{[]string{"run", "testdata/pass.yaml"}, "suite needs --out DIR"},
 		{[]string{"run", "testdata/missing.yaml", "--out", dir}, "missing.yaml"},
 		{[]string{"run", "testdata/pass.yaml", filepath.Join(dir, "pass.yml"), "--out", dir}, "the same name"},
 		{[]string{"run", t.TempDir(), "--out", dir}, "no *.yaml or *.yml"},

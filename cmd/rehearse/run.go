@@ -38,6 +38,7 @@ type runFlags struct {
 	retryInvalid  int      // --retry-invalid: reruns of an invalid rehearsal
 	cloneCreate   string   // --clone-create, --clone-destroy: --provider command
 	cloneDestroy  string
+	noConfig      bool // --no-config: ignore .rehearse.yaml
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
@@ -59,13 +60,14 @@ func (f *runFlags) registerRehearsal(cmd *cobra.Command) {
 	fl.StringVar(&f.cloneCreate, "clone-create", "", "with --provider command: shell `CMD` that makes a disposable clone and prints its DSN (or JSON with \"dsn\"); overrides postgres.clone.create")
 	fl.StringVar(&f.cloneDestroy, "clone-destroy", "", "with --provider command: shell `CMD` that removes the clone, given $REHEARSE_CLONE_DSN and the create output on stdin; runs on every exit")
 	fl.StringVar(&f.image, "image", "", "container `IMAGE`, overriding postgres.image and postgres.version")
-	fl.StringVar(&f.dsn, "dsn", "", "rehearse on an existing database at `URL` instead of starting one (needs --disposable)")
+	fl.StringVar(&f.dsn, "dsn", "", "rehearse on an existing database at `URL` instead of starting one (needs --disposable; with --provider dsn, default $DATABASE_URL, else libpq's PG* variables)")
 	fl.BoolVar(&f.disposable, "disposable", false, "confirm that the --dsn database may be changed: the rehearsal creates tables, loads rows and runs DDL")
 	fl.BoolVar(&f.forceNonEmpty, "force-nonempty", false, "use the --dsn database even though it has tables or other sessions (it may be live: be sure)")
 	fl.Int64Var(&f.seed, "seed", 0, "override the scenario's data.seed (data and traffic arguments)")
 	fl.DurationVar(&f.lockInterval, "lock-interval", lockmon.DefaultInterval, "how often the lock monitor samples pg_locks")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress lines on stderr")
 	fl.IntVar(&f.retryInvalid, "retry-invalid", 0, "rerun a rehearsal that ended invalid (harness starved) up to `N` times")
+	fl.BoolVar(&f.noConfig, "no-config", false, "ignore .rehearse.yaml (lint policy, migration_session settings)")
 	fl.BoolVar(&f.noCache, "no-cache", false, "generate the data even if the dataset cache has it, and do not save it (local provider; see rehearse cache)")
 }
 
@@ -91,7 +93,11 @@ func runScenario(cmd *cobra.Command, path string, f runFlags) error {
 		return cannotRun(runErr)
 	}
 	res.Command = commandLine(cmd, path, nil)
+	res.ToolVersion = toolVersion()
 	if err := writeOutputs(cmd.OutOrStdout(), res, f); err != nil {
+		return cannotRun(err)
+	}
+	if err := githubOutputs(cmd.OutOrStdout(), path, sc, res); err != nil {
 		return cannotRun(err)
 	}
 	switch {
@@ -108,12 +114,17 @@ func runScenario(cmd *cobra.Command, path string, f runFlags) error {
 // rehearseOptions builds the options of rehearse.Run from the flags that
 // say how to rehearse; the root command and `run` share it.
 func rehearseOptions(cmd *cobra.Command, sc *scenarios.Scenario, f runFlags) ([]rehearse.Option, error) {
+	cfg, err := loadConfig(f.noConfig)
+	if err != nil {
+		return nil, err
+	}
 	p, err := chooseProvider(cmd.Context(), sc, f, cmd.ErrOrStderr())
 	if err != nil {
 		return nil, err
 	}
 	opts := []rehearse.Option{rehearse.WithProvider(p), rehearse.WithLockInterval(f.lockInterval),
-		rehearse.WithStarted(trackStarted(cmd.Context()))}
+		rehearse.WithStarted(trackStarted(cmd.Context())), rehearse.WithLintPolicy(lintPolicy(cfg, nil)),
+		rehearse.WithMigrationSession(cfg.MigrationSession.LockTimeout.D(), cfg.MigrationSession.StatementTimeout.D())}
 	if !f.quiet {
 		opts = append(opts, rehearse.WithProgress(cmd.ErrOrStderr(), isTerminal(cmd.ErrOrStderr())))
 	}
@@ -132,6 +143,11 @@ func isTerminal(w io.Writer) bool {
 // chooseProvider picks where PostgreSQL comes from. The line saying what
 // "auto" chose is a fact about the result, so it is printed even with -q.
 func chooseProvider(ctx context.Context, sc *scenarios.Scenario, f runFlags, log io.Writer) (provider.Provider, error) {
+	// Only an explicit --provider dsn reads DATABASE_URL or PG*: auto must
+	// never rehearse on whatever database the environment points at.
+	if f.providerName == "dsn" {
+		f.dsn = dsnOrEnv(f.dsn)
+	}
 	create, destroy := f.cloneCreate, f.cloneDestroy
 	if c := sc.Postgres.Clone; c != nil && create == "" && destroy == "" && f.dsn == "" && (f.providerName == "auto" || f.providerName == "command") {
 		create, destroy = c.Create, c.Destroy

@@ -16,7 +16,7 @@ func newValidateCmd() *cobra.Command {
 		Long: `validate loads each scenario, checks its keys, values and references, and parses
 its SQL with the PostgreSQL parser. It starts no database. Exit code 2 when a
 file has a problem; every problem is listed as FILE:LINE:COLUMN: message.`,
-		Args: cobra.MinimumNArgs(1),
+		Args: minArgs("SCENARIO.yaml files to check"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var failed error
 			for _, path := range args {
@@ -26,8 +26,8 @@ file has a problem; every problem is listed as FILE:LINE:COLUMN: message.`,
 					failed = errors.New("invalid scenario")
 					continue
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok (%s: %d tables, %d workloads, %d steps)\n",
-					path, sc.Name, len(sc.Data.Tables), len(sc.Traffic.Workloads()), len(sc.Migration.Steps))
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok (%s: %s, %s, %s)\n", path, sc.Name, plural(len(sc.Data.Tables), "table"),
+					plural(len(sc.Traffic.Workloads()), "workload"), plural(len(sc.Migration.Steps), "step"))
 			}
 			if failed != nil {
 				return &exitError{code: exitCannotRun}
