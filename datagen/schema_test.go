@@ -254,6 +254,10 @@ ALTER TABLE teams ADD FOREIGN KEY (captain_id) REFERENCES players;`)
 func TestLoadVacuumAndAnalyzeOptions(t *testing.T) {
 	state := func(data scenarios.Data) string {
 		dsn := shopDB(t)
+		// An auto-analyze of a table of this database holds a snapshot, and
+		// a VACUUM beside it cannot mark pages all-visible; autovacuum
+		// picking the fresh tables is a matter of timing, so it stays off.
+		pgtest.Exec(t, dsn, "ALTER TABLE users SET (autovacuum_enabled = off); ALTER TABLE orders SET (autovacuum_enabled = off)")
 		mustLoad(t, dsn, data, shopOrder)
 		return queryText(t, dsn, `SELECT (last_analyze IS NOT NULL) || ' ' || (last_vacuum IS NOT NULL) || ' ' || (relallvisible = relpages)
 FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid WHERE s.relname = 'users'`)
