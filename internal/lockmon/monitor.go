@@ -55,6 +55,9 @@ type Monitor struct {
 	opts   options
 	query  string
 	offset time.Duration // server clock minus local clock
+	// offsetErr bounds offset's error: half the round trip it was measured in.
+	offsetErr time.Duration
+	waitstart bool // the server has pg_locks.waitstart (PostgreSQL 14+)
 
 	open   map[waitKey]*openWait
 	events []result.LockEvent
@@ -102,6 +105,10 @@ type heldLock struct {
 type sampleStats struct {
 	count      int64
 	total, max time.Duration
+	// last is when the previous sample ended (at first, when sampling
+	// began); maxGap the longest time from one sample's end to the next's.
+	last   time.Time
+	maxGap time.Duration
 }
 
 // Start connects and begins sampling. The connection's application_name is
@@ -123,6 +130,7 @@ func Start(ctx context.Context, dsn string, opts ...Option) (*Monitor, error) {
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
+	m.stats.last = time.Now()
 	go m.loop(runCtx)
 	return m, nil
 }
@@ -139,8 +147,10 @@ func (m *Monitor) prepare(ctx context.Context) error {
 		return fmt.Errorf("lock monitor: read server version: %w", err)
 	}
 	m.offset = serverNow.Sub(before.Add(after.Sub(before) / 2))
+	m.offsetErr = after.Sub(before) / 2
+	m.waitstart = versionNum >= 140000
 	waitstart := "NULL::timestamptz"
-	if versionNum >= 140000 {
+	if m.waitstart {
 		waitstart = "l.waitstart"
 	}
 	m.query = fmt.Sprintf(sampleSQL, waitstart)
@@ -216,7 +226,7 @@ func (m *Monitor) sample(ctx context.Context) error {
 		return err
 	}
 	now := time.Now()
-	m.stats.add(now.Sub(began))
+	m.stats.add(began, now)
 	m.record(rows, blockers, now)
 	return nil
 }
@@ -419,10 +429,28 @@ func (m *Monitor) recordHeld(phase string, r lockRow, now time.Time) {
 	h.last = now
 }
 
-func (s *sampleStats) add(d time.Duration) {
+func (s *sampleStats) add(began, ended time.Time) {
+	d := ended.Sub(began)
 	s.count++
 	s.total += d
 	s.max = max(s.max, d)
+	s.maxGap = max(s.maxGap, ended.Sub(s.last))
+	s.last = ended
+}
+
+// precision bounds the error of a measured wait, from what sampling took.
+// A wait's end lies between the snapshot of the last sample that saw it
+// (after that sample began) and the end of the first that did not; the
+// midpoint of the two samples' ends is off by at most half their gap plus
+// a sample's duration. Its start is pg_locks.waitstart, off by the clock
+// offset's error, or without waitstart, a guess within the gap before the
+// first sample that saw it.
+func (m *Monitor) precision() time.Duration {
+	end := m.stats.maxGap/2 + m.stats.max
+	if m.waitstart {
+		return end + m.offsetErr
+	}
+	return end + max(m.stats.maxGap+m.stats.max, m.opts.interval/2)
 }
 
 // Done is closed when sampling ends: after Stop, or when sampling failed
@@ -467,6 +495,10 @@ type Report struct {
 	Held map[string][]result.StepLock
 	// Err is set when sampling stopped early (for example the server died).
 	Err error
+	// Precision bounds how far a measured wait (a closed one: not one
+	// still open at Stop) can be from the true one, from the sample gaps
+	// and durations seen: on a loaded machine it can be many intervals.
+	Precision time.Duration
 }
 
 // Stop ends sampling, closes the connection and returns the report. Waits
@@ -498,7 +530,7 @@ func (m *Monitor) report() Report {
 		}
 		sort.Slice(held[phase], func(i, j int) bool { return held[phase][i].Relation < held[phase][j].Relation })
 	}
-	return Report{Waits: waits, Held: held, Err: m.err}
+	return Report{Waits: waits, Held: held, Err: m.err, Precision: m.precision()}
 }
 
 // IsTraffic reports whether a wait event's workload is application traffic.
