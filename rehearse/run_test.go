@@ -187,7 +187,6 @@ func assertPass(t *testing.T, res *result.Result) {
 	}
 }
 
-
 func TestUnsafeTypeChangeExampleBlocksTraffic(t *testing.T) {
 	sc := loadExample(t, "unsafe-type-change.yaml", 200_000)
 	p := &trackingLocal{}
