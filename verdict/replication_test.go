@@ -15,7 +15,7 @@ func TestReplicationLagCheck(t *testing.T) {
 		pass     bool
 		observed string
 	}{
-		{"over the limit", lagging, false, "3.40s in phase backfill (at most 48.0 MiB of WAL behind)"},
+		{"over the limit", lagging, false, "3.40s in phase backfill (at most 48 MiB of WAL behind)"},
 		{"within", &result.Replication{Standbys: 1, MaxReplayLagMS: 120, MaxReplayLagPhase: "expand", MaxLagBytes: 900}, true,
 			"120ms in phase expand (at most 900 B of WAL behind)"},
 		{"never behind", &result.Replication{Standbys: 1}, true, "0.00ms (at most 0 B of WAL behind)"},
