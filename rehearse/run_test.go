@@ -93,8 +93,22 @@ func strongestLock(s result.Step, relation string) string {
 	return ""
 }
 
+// toleratingNoise widens the example's timing limits for a reduced run in
+// a test: on a shared 2-core machine under -race, with other packages'
+// tests running and a 2 s baseline, p99s of 30-90ms and lock waits of
+// 300ms come from the machine, not the migration (with the example's own
+// limits this test passed 1 run in 5 at a load average of 10). A PASS then
+// still says: every step succeeded, no query failed, every query prepares
+// after every step, no lock wait reached 2 s and no p99 during the
+// migration 1 s.
+func toleratingNoise(sc *scenarios.Scenario) *scenarios.Scenario {
+	wait, floor := scenarios.Duration(2*time.Second), scenarios.Duration(time.Second)
+	sc.Thresholds.MaxLockWait, sc.Thresholds.P99Floor = &wait, &floor
+	return sc
+}
+
 func TestRenameColumnExampleKeepsOldCodeWorking(t *testing.T) {
-	sc := loadExample(t, "rename-column.yaml", 20_000)
+	sc := toleratingNoise(loadExample(t, "rename-column.yaml", 20_000))
 	p := &trackingLocal{}
 	res, err := rehearse.Run(context.Background(), sc, rehearse.WithProvider(p))
 	if err != nil {
@@ -118,12 +132,7 @@ func TestRenameColumnExampleKeepsOldCodeWorking(t *testing.T) {
 	if got := strongestLock(findStep(t, res, "expand"), "users"); got != "AccessExclusiveLock" {
 		t.Errorf("expand's strongest lock on users = %q, want AccessExclusiveLock (ADD COLUMN)", got)
 	}
-	backfill := findStep(t, res, "backfill")
-	// Old code inserts rows during the baseline, so the key range is a little
-	// longer than the 20,000 loaded rows: 4 batches of 5,000 and maybe one more.
-	if backfill.Batches < 4 || backfill.Rows < 20_000 {
-		t.Errorf("backfill ran %d batches over %d rows, want at least 4 batches over 20,000 rows", backfill.Batches, backfill.Rows)
-	}
+	assertBackfilledAll(t, sc, res, 20_000)
 	for _, name := range []string{"old", "new"} {
 		w := findWorkload(t, res, name)
 		for _, q := range w.Queries {
@@ -140,6 +149,53 @@ func TestRenameColumnExampleKeepsOldCodeWorking(t *testing.T) {
 		t.Errorf("data = %+v", res.Data.Tables)
 	}
 	assertChecks(t, res, "migration", "max_lock_wait", "p99_regression[old]", "p99_regression[new]", "max_error_rate[old]", "max_error_rate[new]", "max_duration")
+	assertPass(t, res)
+}
+
+// assertBackfilledAll checks that the backfill step walked the loaded key
+// range in batches of the scenario's size (old code's inserts make the
+// range a little longer: a batch more, perhaps) and filled every loaded row
+// that traffic had not filled first: the trigger fills the rows old code
+// renames after expand, new code fills those it renames, and the backfill
+// skips rows already filled.
+func assertBackfilledAll(t *testing.T, sc *scenarios.Scenario, res *result.Result, rows int64) {
+	t.Helper()
+	var size int64
+	for _, st := range sc.Migration.Steps {
+		if st.Name == "backfill" && st.Batch != nil {
+			size = int64(st.Batch.Size)
+		}
+	}
+	if size <= 0 {
+		t.Fatalf("the scenario has no batched backfill step")
+	}
+	var renames int64
+	for _, w := range res.Workloads {
+		for _, q := range w.Queries {
+			if q.Name == "rename_user" {
+				renames += q.Count
+			}
+		}
+	}
+	backfill := findStep(t, res, "backfill")
+	if want := (rows + size - 1) / size; backfill.Batches < want || backfill.Rows < rows-renames || backfill.Rows == 0 {
+		t.Errorf("backfill ran %d batches over %d rows, want at least %d batches of %d over at least %d rows (%d loaded, %d renamed by traffic)",
+			backfill.Batches, backfill.Rows, want, size, rows-renames, rows, renames)
+	}
+}
+
+// assertPass checks the verdict is PASS with every check passing, naming
+// the checks that did not.
+func assertPass(t *testing.T, res *result.Result) {
+	t.Helper()
+	for _, c := range res.Verdict.Checks {
+		if !c.Pass {
+			t.Errorf("check %s failed: observed %s, limit %s", c.Name, c.Observed, c.Limit)
+		}
+	}
+	if !res.Verdict.Pass {
+		t.Errorf("verdict FAIL, want PASS: %v", res.Verdict.Reasons)
+	}
 }
 
 func TestUnsafeTypeChangeExampleBlocksTraffic(t *testing.T) {
@@ -171,6 +227,25 @@ func TestUnsafeTypeChangeExampleBlocksTraffic(t *testing.T) {
 	}
 	if res.LockWaits.MaxMS <= 0 || res.LockWaits.Count < blocked {
 		t.Errorf("lock wait summary %+v does not cover the %d events", res.LockWaits, blocked)
+	}
+	// What the example's header promises: FAIL on max_lock_wait, and old
+	// code's cached SELECT balance failing with 0A000 once the type changed.
+	if res.Verdict.Pass {
+		t.Errorf("verdict PASS, want FAIL: %+v", res.Verdict.Checks)
+	}
+	if c := findCheck(t, res, "max_lock_wait"); c.Pass {
+		t.Errorf("max_lock_wait passed (observed %s, limit %s), want failed", c.Observed, c.Limit)
+	} else {
+		t.Logf("max_lock_wait: observed %s, limit %s", c.Observed, c.Limit)
+	}
+	var getBalance result.Query
+	for _, q := range findWorkload(t, res, "old").Queries {
+		if q.Name == "get_balance" {
+			getBalance = q
+		}
+	}
+	if getBalance.ErrorsBySQLState["0A000"] == 0 {
+		t.Errorf("get_balance errors by SQLSTATE %v (first: %q), want 0A000 (cached plan must not change result type)", getBalance.ErrorsBySQLState, getBalance.FirstError)
 	}
 	// The lint finding about the rewrite is confirmed by what was measured.
 	confirmed := 0

@@ -22,9 +22,11 @@ import (
 )
 
 // fixtures are real results: unsafe.json (unsafe-type-change, timeline
-// trimmed, no command recorded), unsafe-full.json (the same scenario, whole)
-// and rename.json (rename-column: two workloads, three steps).
-var fixtures = []string{"unsafe", "unsafe-full", "rename"}
+// trimmed, no command recorded), unsafe-full.json (the same scenario, whole),
+// rename.json (rename-column: two workloads, three steps) and
+// rename-pass.json (rename-column with 100,000 users, 50,000 orders and 5 s
+// phases, run from a copy of the example: a PASS).
+var fixtures = []string{"unsafe", "unsafe-full", "rename", "rename-pass"}
 
 func render(t *testing.T, r *result.Result, fn func(io.Writer, *result.Result) error) []byte {
 	t.Helper()
@@ -40,6 +42,40 @@ func TestMarkdownGolden(t *testing.T) {
 	for _, name := range fixtures {
 		md := render(t, load(t, name+".json"), reports.Markdown)
 		golden(t, name+".md", md)
+	}
+}
+
+// A PASS reads as one in every format: the verdict first, no failed check
+// anywhere, every check among the passed ones, a JUnit suite without
+// failures.
+func TestPassRendersAsAPass(t *testing.T) {
+	t.Parallel()
+	r := load(t, "rename-pass.json")
+	if !r.Verdict.Pass || len(r.Verdict.Checks) == 0 {
+		t.Fatalf("rename-pass.json is not a PASS with checks: %+v", r.Verdict)
+	}
+	txt := render(t, r, reports.Text)
+	golden(t, "rename-pass.txt", txt)
+	if first := strings.SplitN(strings.TrimLeft(string(txt), "\n"), "\n", 2)[0]; !strings.HasPrefix(first, "PASS — ") {
+		t.Errorf("text starts with %q, want the PASS verdict", first)
+	}
+	md := string(render(t, r, reports.Markdown))
+	first, _, _ := strings.Cut(md, "\n")
+	want := fmt.Sprintf("Passed (%d): ", len(r.Verdict.Checks))
+	if !strings.HasPrefix(first, "### ✅ PASS · ") || strings.Contains(md, "failed check") || !strings.Contains(md, want) {
+		t.Errorf("markdown: want a ✅ PASS first line, no failed check and %q\n%s", want, md)
+	}
+	var suite struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Errors   int `xml:"errors,attr"`
+	}
+	junit := render(t, r, reports.JUnit)
+	if err := xml.Unmarshal(junit, &suite); err != nil {
+		t.Fatal(err)
+	}
+	if suite.Tests != len(r.Verdict.Checks) || suite.Failures != 0 || suite.Errors != 0 {
+		t.Errorf("junit tests=%d failures=%d errors=%d, want %d, 0, 0", suite.Tests, suite.Failures, suite.Errors, len(r.Verdict.Checks))
 	}
 }
 

@@ -76,6 +76,9 @@ type Monitor struct {
 
 	waits    *waitAgg
 	counters phaseCounters
+	// offsetErr bounds offset's error: half the round trip it was measured in.
+	offsetErr time.Duration
+	waitstart bool // the server has pg_locks.waitstart (PostgreSQL 14+)
 
 	open   map[waitKey]*openWait
 	events []result.LockEvent
@@ -124,6 +127,10 @@ type heldLock struct {
 type sampleStats struct {
 	count      int64
 	total, max time.Duration
+	// last is when the previous sample ended (at first, when sampling
+	// began); maxGap the longest time from one sample's end to the next's.
+	last   time.Time
+	maxGap time.Duration
 }
 
 // Start connects and begins sampling. The connection's application_name is
@@ -147,6 +154,7 @@ func Start(ctx context.Context, dsn string, opts ...Option) (*Monitor, error) {
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
+	m.stats.last = time.Now()
 	go m.loop(runCtx)
 	return m, nil
 }
@@ -163,8 +171,10 @@ func (m *Monitor) prepare(ctx context.Context) error {
 		return fmt.Errorf("lock monitor: read server version: %w", err)
 	}
 	m.offset = serverNow.Sub(before.Add(after.Sub(before) / 2))
+	m.offsetErr = after.Sub(before) / 2
+	m.waitstart = versionNum >= 140000
 	waitstart := "NULL::timestamptz"
-	if versionNum >= 140000 {
+	if m.waitstart {
 		waitstart = "l.waitstart"
 	}
 	m.query = fmt.Sprintf(sampleSQL, waitstart)
@@ -265,7 +275,7 @@ func (m *Monitor) sample(ctx context.Context) (busy bool, err error) {
 		return false, err
 	}
 	now := time.Now()
-	m.stats.add(now.Sub(began))
+	m.stats.add(began, now)
 	m.record(rows, blockers, now)
 	m.waits.add(acts, phase, m.opts.classify, now, m.opts.epoch)
 	return locksRead || (phase != result.PhaseBaseline && phase != result.PhaseCooldown), nil
@@ -481,10 +491,28 @@ func (m *Monitor) recordHeld(phase string, r lockRow, now time.Time) {
 	h.last = now
 }
 
-func (s *sampleStats) add(d time.Duration) {
+func (s *sampleStats) add(began, ended time.Time) {
+	d := ended.Sub(began)
 	s.count++
 	s.total += d
 	s.max = max(s.max, d)
+	s.maxGap = max(s.maxGap, ended.Sub(s.last))
+	s.last = ended
+}
+
+// precision bounds the error of a measured wait, from what sampling took.
+// A wait's end lies between the snapshot of the last sample that saw it
+// (after that sample began) and the end of the first that did not; the
+// midpoint of the two samples' ends is off by at most half their gap plus
+// a sample's duration. Its start is pg_locks.waitstart, off by the clock
+// offset's error, or without waitstart, a guess within the gap before the
+// first sample that saw it.
+func (m *Monitor) precision() time.Duration {
+	end := m.stats.maxGap/2 + m.stats.max
+	if m.waitstart {
+		return end + m.offsetErr
+	}
+	return end + max(m.stats.maxGap+m.stats.max, m.opts.interval/2)
 }
 
 // Done is closed when sampling ends: after Stop, or when sampling failed
@@ -535,6 +563,10 @@ type Report struct {
 	Samples    *WaitSamples
 	// Counters are the server's counters per phase.
 	Counters []result.ServerCounters
+	// Precision bounds how far a measured wait (a closed one: not one
+	// still open at Stop) can be from the true one, from the sample gaps
+	// and durations seen: on a loaded machine it can be many intervals.
+	Precision time.Duration
 }
 
 // Stop ends sampling, closes the connection and returns the report. Waits
@@ -578,7 +610,7 @@ func (m *Monitor) report() Report {
 		sort.Slice(held[phase], func(i, j int) bool { return held[phase][i].Relation < held[phase][j].Relation })
 	}
 	return Report{Waits: waits, Held: held, Err: m.err, WaitEvents: m.waits.report(), Samples: &m.waits.samples,
-		Counters: m.counters.report()}
+		Counters: m.counters.report(), Precision: m.precision()}
 }
 
 // IsTraffic reports whether a wait event's workload is application traffic.

@@ -109,12 +109,14 @@ func TestMonitorMeasuresAKnownLock(t *testing.T) {
 		t.Errorf("query/phase = %q/%q", ev.Query, ev.Phase)
 	}
 	// Causal bounds: the wait covers the time the test proved it was waiting,
-	// and cannot exceed the reader's whole call; the end of a wait is known to
-	// within one sampling interval.
-	slack := ms(lockmon.DefaultInterval)
-	if ev.WaitMS < ms(heldAtLeast)-slack || ev.WaitMS > ms(readTook)+slack {
-		t.Errorf("wait %.1fms outside [%.1f, %.1f] ± %.0fms", ev.WaitMS, ms(heldAtLeast), ms(readTook), slack)
+	// and cannot exceed the reader's whole call; the measurement is as
+	// precise as the samples were frequent and quick, which on a loaded
+	// machine is less than every 10ms.
+	slack := ms(rep.Precision)
+	if rep.Precision <= 0 || ev.WaitMS < ms(heldAtLeast)-slack || ev.WaitMS > ms(readTook)+slack {
+		t.Errorf("wait %.1fms outside [%.1f, %.1f] ± %.1fms (the precision the monitor reports)", ev.WaitMS, ms(heldAtLeast), ms(readTook), slack)
 	}
+	t.Logf("wait %.1fms in [%.1f, %.1f] ± %.1fms", ev.WaitMS, ms(heldAtLeast), ms(readTook), slack)
 	if rep.Waits.Count != 1 || rep.Waits.MaxMS != ev.WaitMS {
 		t.Errorf("summary count=%d max=%.1f, want 1 and %.1f", rep.Waits.Count, rep.Waits.MaxMS, ev.WaitMS)
 	}
@@ -251,8 +253,7 @@ func TestLockTimeoutCountsAsAWaitOfItsFullLength(t *testing.T) {
 	}
 	rep := mon.Stop(ctx)
 	ev := findEvent(t, rep.Waits.Events, "old")
-	slack := ms(lockmon.DefaultInterval)
-	if ev.WaitMS < 300-slack {
-		t.Errorf("the timed-out query waited %.1fms, want about the 300ms lock_timeout", ev.WaitMS)
+	if slack := ms(rep.Precision); ev.WaitMS < 300-slack {
+		t.Errorf("the timed-out query waited %.1fms, want about the 300ms lock_timeout (precision ± %.1fms)", ev.WaitMS, slack)
 	}
 }

@@ -41,16 +41,23 @@ func TestCommandStepFailureKeepsItsOutput(t *testing.T) {
 	}
 }
 
-// TestGooseAsAStep installs goose from the Go module proxy and rehearses a
-// goose migration directory through it, with the lock monitor attributing
-// the tool's lock to the migration.
+// TestGooseAsAStep builds goose and rehearses a goose migration directory
+// through it, with the lock monitor attributing the tool's lock to the
+// migration. goose is pinned by the tool directive of testdata/tools.mod, a
+// module file of its own so that goose's dependencies (every database
+// driver it supports) stay out of rehearse's go.mod; to move it:
+//
+//	go get -modfile=internal/migrate/testdata/tools.mod -tool github.com/pressly/goose/v3/cmd/goose@VERSION
+//
+// It is built rather than run with `go tool`, which would compile all those
+// drivers (minutes on two cores); the tags leave out all but PostgreSQL's.
 func TestGooseAsAStep(t *testing.T) {
-	goose := filepath.Join(t.TempDir(), "bin")
-	install := exec.Command("go", "install", "-tags", "no_mysql no_sqlite3 no_mssql no_clickhouse no_vertica no_ydb no_libsql no_turso no_starrocks",
-		"github.com/pressly/goose/v3/cmd/goose@v3.30.0")
-	install.Env = append(install.Environ(), "GOBIN="+goose, "GOFLAGS=-mod=mod")
-	if out, err := install.CombinedOutput(); err != nil {
-		t.Fatalf("go install goose: %v\n%s", err, out)
+	goose := filepath.Join(t.TempDir(), "goose")
+	build := exec.Command("go", "build", "-modfile=testdata/tools.mod", "-o", goose,
+		"-tags", "no_mysql no_sqlite3 no_mssql no_clickhouse no_vertica no_ydb no_libsql no_turso no_starrocks",
+		"github.com/pressly/goose/v3/cmd/goose")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build goose: %v\n%s", err, out)
 	}
 	dsn, r := setup(t)
 	mon, err := lockmon.Start(context.Background(), dsn, lockmon.WithPhase(func() string { return "goose" }))
@@ -58,7 +65,7 @@ func TestGooseAsAStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir, _ := filepath.Abs("testdata/goose")
-	out := r.Run(context.Background(), &scenarios.Step{Name: "goose", Command: []string{filepath.Join(goose, "goose"), "-dir", dir, "postgres", "$DATABASE_URL", "up"}})
+	out := r.Run(context.Background(), &scenarios.Step{Name: "goose", Command: []string{goose, "-dir", dir, "postgres", "$DATABASE_URL", "up"}})
 	rep := mon.Stop(context.Background())
 	if out.Error != "" {
 		t.Fatalf("goose up failed: %s\n%s", out.Error, out.Output)

@@ -3,6 +3,7 @@ package migrate_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -191,30 +192,48 @@ func TestBatchStepWalksTheKeyRange(t *testing.T) {
 	}
 }
 
+// A step's lock_timeout applies to that step only: SET LOCAL inside its
+// transaction, SET and RESET around it outside one. What the runner's own
+// session shows at the next step, after the step failed and then succeeded
+// (a plain SET in a transaction would leak only on commit), is the proof; a
+// new connection would show the default whatever the runner did.
 func TestLockTimeoutFailsTheStepWith55P03(t *testing.T) {
-	dsn, r := setup(t)
-	ctx := context.Background()
-	holder := pgtest.Connect(t, dsn)
-	tx, err := holder.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, "LOCK TABLE users IN ACCESS SHARE MODE"); err != nil {
-		t.Fatal(err)
-	}
-	out := r.Run(ctx, &scenarios.Step{Name: "add", SQL: "ALTER TABLE users ADD COLUMN c int",
-		LockTimeout: scenarios.Duration(50 * time.Millisecond)})
-	if out.SQLState != "55P03" || !strings.Contains(out.Statement, "ADD COLUMN c") {
-		t.Fatalf("step = %+v, want SQLSTATE 55P03 on the ALTER", out)
-	}
-	// The timeout was SET LOCAL: the session is back to no lock_timeout.
-	var setting string
-	if err := pgtest.Connect(t, dsn).QueryRow(ctx, "SELECT setting FROM pg_settings WHERE name = 'lock_timeout'").Scan(&setting); err != nil {
-		t.Fatal(err)
-	}
-	if setting != "0" {
-		t.Errorf("lock_timeout = %s", setting)
+	for _, inTx := range []bool{true, false} {
+		t.Run(fmt.Sprintf("transaction=%v", inTx), func(t *testing.T) {
+			dsn, r := setup(t)
+			ctx := context.Background()
+			holder := pgtest.Connect(t, dsn)
+			tx, err := holder.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback(ctx)
+			if _, err := tx.Exec(ctx, "LOCK TABLE users IN ACCESS SHARE MODE"); err != nil {
+				t.Fatal(err)
+			}
+			add := &scenarios.Step{Name: "add", SQL: "ALTER TABLE users ADD COLUMN c int",
+				LockTimeout: scenarios.Duration(50 * time.Millisecond), Transaction: &inTx}
+			out := r.Run(ctx, add)
+			if out.SQLState != "55P03" || !strings.Contains(out.Statement, "ADD COLUMN c") {
+				t.Fatalf("step = %+v, want SQLSTATE 55P03 on the ALTER", out)
+			}
+			tx.Rollback(ctx)
+			if out := r.Run(ctx, add); out.Error != "" {
+				t.Fatalf("add once the lock is released: %s", out.Error)
+			}
+			next := r.Run(ctx, &scenarios.Step{Name: "next", Transaction: &inTx,
+				SQL: "CREATE TABLE seen AS SELECT current_setting('lock_timeout') AS lock_timeout"})
+			if next.Error != "" {
+				t.Fatalf("next step: %s", next.Error)
+			}
+			var setting string
+			if err := holder.QueryRow(ctx, "SELECT lock_timeout FROM seen").Scan(&setting); err != nil {
+				t.Fatal(err)
+			}
+			if setting != "0" {
+				t.Errorf("the runner's session has lock_timeout = %s at the next step, want the default 0", setting)
+			}
+		})
 	}
 }
 

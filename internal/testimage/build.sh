@@ -3,13 +3,16 @@
 # binaries installed on this machine, for the container provider's tests on
 # machines whose Docker engine cannot pull images.
 #
-#   rehearse/provider/testimage/build.sh [MAJOR]     (default: newest installed)
+#   internal/testimage/build.sh [MAJOR]     (default: newest installed)
 #
 # The image is FROM scratch: /usr/lib/postgresql/MAJOR (without the LLVM JIT,
 # whose libLLVM is 100+ MB: JIT is simply unavailable), /usr/share/postgresql/
-# MAJOR, /usr/share/zoneinfo, the shared libraries ldd lists for every binary
-# and module copied, a static busybox as the shell, a postgres user (999) and
-# docker-entrypoint.sh. Needs: docker, busybox (Debian: busybox-static), ldd.
+# MAJOR, /usr/share/zoneinfo, this machine's /bin/sh and the few programs the
+# scripts call (see tools below), the shared libraries ldd lists for every
+# binary and module copied, a postgres user (999) and docker-entrypoint.sh.
+# A shell is not optional: initdb and pg_ctl start postgres through popen(3),
+# that is /bin/sh -c, and the container provider's standby runs a script.
+# Needs: docker, ldd, a POSIX /bin/sh (any: dash, bash), coreutils.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -22,11 +25,19 @@ if [[ -z $major || ! -x $pgroot/bin/postgres ]]; then
 	echo "build.sh: no PostgreSQL server under /usr/lib/postgresql/${major:-*} (Debian: apt-get install -y postgresql)" >&2
 	exit 1
 fi
-busybox=$(command -v busybox || true)
-if [[ -z $busybox ]]; then
-	echo "build.sh: busybox not found (Debian: apt-get install -y busybox-static)" >&2
-	exit 1
-fi
+# What docker-entrypoint.sh and the provider's standby script call besides
+# the shell's builtins and PostgreSQL's own programs.
+tools=(mkdir chmod mktemp rm sleep)
+shell=$(readlink -f /bin/sh)
+progs=("$shell")
+for t in "${tools[@]}"; do
+	p=$(command -v "$t" || true)
+	if [[ -z $p ]]; then
+		echo "build.sh: $t not found (Debian: coreutils)" >&2
+		exit 1
+	fi
+	progs+=("$(readlink -f "$p")")
+done
 tag=rehearse-test/postgres:$major
 
 ctx=$(mktemp -d)
@@ -48,16 +59,16 @@ fi
 {
 	find "$root$pgroot" -type f \( -perm -u+x -o -name '*.so*' \) -print |
 		sed "s|^$root||" | while read -r f; do ldd "$f" 2>/dev/null || true; done
-	ldd "$busybox" 2>/dev/null || true
+	for p in "${progs[@]}"; do ldd "$p" 2>/dev/null || true; done
 } | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' | sort -u |
 	while read -r lib; do
 		mkdir -p "$root$(dirname "$lib")"
 		cp -L "$lib" "$root$lib"
 	done
 
-cp -L "$busybox" "$root/bin/busybox"
-for applet in $("$busybox" --list); do
-	[[ -e $root/bin/$applet ]] || ln -s busybox "$root/bin/$applet"
+cp -L "$shell" "$root/bin/sh"
+for t in "${tools[@]}"; do
+	cp -L "$(command -v "$t")" "$root/bin/$t"
 done
 printf 'root:x:0:0:root:/root:/bin/sh\npostgres:x:999:999:PostgreSQL:/var/lib/postgresql:/bin/sh\n' >"$root/etc/passwd"
 printf 'root:x:0:\npostgres:x:999:\n' >"$root/etc/group"
