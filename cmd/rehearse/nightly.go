@@ -88,7 +88,7 @@ type scenarioFile struct {
 }
 
 func runNightly(cmd *cobra.Command, args []string, f nightlyFlags) error {
-	if f.out == "" {
+	if f.out == "" && !f.list {
 		return cannotRun(errors.New("suite needs --out DIR, where each scenario's result and reports and the summary go (to rehearse one scenario, run rehearse SCENARIO.yaml)"))
 	}
 	files, err := collectScenarios(args)
@@ -111,9 +111,6 @@ func runNightly(cmd *cobra.Command, args []string, f nightlyFlags) error {
 			fmt.Fprintln(cmd.OutOrStdout(), sf.path)
 		}
 		return nil
-	}
-	if f.out == "" {
-		return cannotRun(errors.New(`required flag "out" not set`))
 	}
 	if f.tolerance < 1 {
 		return cannotRun(fmt.Errorf("--tolerance %g: want a ratio of at least 1", f.tolerance))

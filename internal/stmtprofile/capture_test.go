@@ -96,7 +96,7 @@ func TestReadKnownMix(t *testing.T) {
 			}
 		}
 	}
-	if c.Window.CoveredShare != 1 {
+	if math.Abs(c.Window.CoveredShare-1) > 1e-9 {
 		t.Errorf("covered %v with --top 10 of 3", c.Window.CoveredShare)
 	}
 }
