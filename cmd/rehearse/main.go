@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 	tclog "github.com/testcontainers/testcontainers-go/log"
@@ -73,8 +74,9 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func newRootCmd() *cobra.Command {
 	var f runFlags
+	var df dirFlags
 	root := &cobra.Command{
-		Use:   "rehearse [flags] SCENARIO.yaml",
+		Use:   "rehearse [flags] SCENARIO.yaml | MIGRATIONS_DIR",
 		Short: "Rehearse a PostgreSQL schema migration under old- and new-code traffic",
 		Long: `rehearse starts a throwaway PostgreSQL, loads production-sized synthetic data,
 drives old-code and new-code traffic side by side, runs the migration step by
@@ -86,10 +88,17 @@ Exit codes: 0 PASS, 1 FAIL, 2 the rehearsal could not run.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if isDir(args[0]) {
+				return runDir(cmd, args[0], f, df)
+			}
+			if used := usedDirFlags(cmd); len(used) > 0 {
+				return cannotRun(fmt.Errorf("%s apply to a migration directory, not to the scenario file %s", strings.Join(used, ", "), args[0]))
+			}
 			return runScenario(cmd, args[0], f)
 		},
 	}
 	f.register(root)
+	df.register(root)
 	root.AddCommand(newValidateCmd())
 	root.AddCommand(newReportCmd(), newNightlyCmd())
 	root.AddCommand(newLintCmd())
