@@ -75,7 +75,9 @@ func typeArg(col *scenarios.CatalogColumn, fresh bool, f *facts) *scenarios.Valu
 		base, mods = typ[:i], typ[i+1:len(typ)-1]
 	}
 	gen := func(name string) *scenarios.ValueSpec { return &scenarios.ValueSpec{Gen: name} }
-	num := func(lo, hi float64) *scenarios.ValueSpec { return &scenarios.ValueSpec{Gen: "number", Min: &lo, Max: &hi} }
+	num := func(lo, hi float64) *scenarios.ValueSpec {
+		return &scenarios.ValueSpec{Gen: "number", Min: &lo, Max: &hi}
+	}
 	switch base {
 	case "smallint", "int2", "smallserial":
 		if fresh {
