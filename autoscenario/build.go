@@ -51,6 +51,9 @@ type Options struct {
 	Profile string
 	// Rate is the total rate of the inferred traffic, in queries per second.
 	Rate float64
+	// Phase is the length of the baseline and cooldown windows; 0 is
+	// DefaultPhase.
+	Phase time.Duration
 	// ScenarioPath is where the scenario is (or would be) written: paths in
 	// it are relative to its directory. "" puts it in the working directory
 	// when dir is inside it, else beside dir.
@@ -133,6 +136,9 @@ func (o Options) withDefaults() Options {
 	if o.Rate <= 0 {
 		o.Rate = DefaultRate
 	}
+	if o.Phase <= 0 {
+		o.Phase = DefaultPhase
+	}
 	return o
 }
 
@@ -173,7 +179,7 @@ func (p *Plan) skeleton(c *cut, path string, o Options) *scenarios.Scenario {
 		Path:      path,
 		Schema:    scenarios.Schema{Migrations: &scenarios.MigrationDir{Dir: p.relDir, Format: string(p.format), To: scenarios.MigrationVersion(c.base)}},
 		Migration: scenarios.Migration{Migrations: &scenarios.MigrationDir{Dir: p.relDir, Format: string(p.format), From: scenarios.MigrationVersion(c.base)}},
-		Phases:    scenarios.Phases{Baseline: scenarios.Duration(DefaultPhase), Cooldown: scenarios.Duration(DefaultPhase)},
+		Phases:    scenarios.Phases{Baseline: scenarios.Duration(o.Phase), Cooldown: scenarios.Duration(o.Phase)},
 		Data:      scenarios.Data{Seed: DefaultSeed},
 	}
 	wait := scenarios.Duration(DefaultMaxLockWait)

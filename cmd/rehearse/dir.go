@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -23,6 +24,7 @@ type dirFlags struct {
 	otherRows int64
 	profile   string
 	rate      float64
+	phase     time.Duration
 }
 
 // register adds the zero-config flags; they apply when the argument is a
@@ -35,12 +37,13 @@ func (f *dirFlags) register(cmd *cobra.Command) {
 	fl.Int64Var(&f.rows, "rows", autoscenario.DefaultRows, "with a migration DIR: rows of each table the pending files touch")
 	fl.Int64Var(&f.otherRows, "other-rows", 0, "with a migration DIR: rows of every other table (default: a tenth of --rows, at most 100,000)")
 	fl.StringVar(&f.profile, "profile", "", "with a migration DIR: a `FILE` of rehearse profile; the tables it lists get its row counts and statistics")
+	fl.DurationVar(&f.phase, "phase", autoscenario.DefaultPhase, "with a migration DIR: length of the baseline and cooldown windows of traffic")
 	fl.Float64Var(&f.rate, "rate", autoscenario.DefaultRate, "with a migration DIR: queries per second of the inferred traffic, old and new code together")
 }
 
 func (f dirFlags) options(scenarioPath string) autoscenario.Options {
 	return autoscenario.Options{Since: f.since, From: f.from, Format: f.format, Rows: f.rows, OtherRows: f.otherRows,
-		Profile: f.profile, Rate: f.rate, ScenarioPath: scenarioPath}
+		Profile: f.profile, Rate: f.rate, Phase: f.phase, ScenarioPath: scenarioPath}
 }
 
 // isDir reports whether path names a directory: `rehearse DIR` rehearses a
@@ -54,7 +57,7 @@ func isDir(path string) bool {
 // scenario file, where they do not apply.
 func usedDirFlags(cmd *cobra.Command) []string {
 	var out []string
-	for _, name := range []string{"since", "from", "format", "rows", "other-rows", "profile", "rate"} {
+	for _, name := range []string{"since", "from", "format", "rows", "other-rows", "profile", "rate", "phase"} {
 		if fl := cmd.Flags().Lookup(name); fl != nil && fl.Changed {
 			out = append(out, "--"+name)
 		}

@@ -99,7 +99,7 @@ Exit codes: 0 PASS, 1 FAIL, 2 the rehearsal could not run.`,
 	}
 	f.register(root)
 	df.register(root)
-	root.AddCommand(newValidateCmd())
+	root.AddCommand(newValidateCmd(), newInitCmd())
 	root.AddCommand(newReportCmd(), newNightlyCmd())
 	root.AddCommand(newLintCmd())
 	root.AddCommand(newDatagenCmd(), newProfileCmd(), newCacheCmd())
