@@ -567,16 +567,25 @@ func (pl *planner) planComposite(p *tablePlan, cols []string, byName map[string]
 		p.groups = append(p.groups, g)
 		return nil
 	}
+	// One member made unique makes every combination distinct; a member
+	// that cannot hold that many values (a char(1) code) leaves it to the
+	// next one.
+	var lastErr error
 	for i := len(members) - 1; i >= 0; i-- {
 		if m := members[i]; m.kind == colAuto && canBeUnique(m.col) {
-			m.g.unique = true
-			a, _, err := autoColumn(p.name, m.col, nil, m.g)
+			g := m.g
+			g.unique = true
+			a, _, err := autoColumn(p.name, m.col, nil, g)
 			if err != nil {
-				return err
+				lastErr = err
+				continue
 			}
-			m.auto, m.fn = a, a.fn
+			m.g, m.auto, m.fn = g, a, a.fn
 			return nil
 		}
+	}
+	if lastErr != nil {
+		return lastErr
 	}
 	return errors.New("datagen cannot make these columns' combinations distinct; give one of them unique: true")
 }
