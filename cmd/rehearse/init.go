@@ -52,4 +52,3 @@ validates as it is and runs the same rehearsal: ` + "`rehearse scenario.yaml`" +
 	cmd.Flags().BoolVar(&force, "force", false, "replace the output file if it exists")
 	return cmd
 }
-
