@@ -54,7 +54,11 @@ func (p *Plan) traffic(sc *scenarios.Scenario, a *analysis, o Options) {
 			startAfter = step
 		}
 	}
-	p.Notes = append(p.Notes, newer.notes...)
+	for _, n := range newer.notes {
+		if !contains(p.Notes, n) {
+			p.Notes = append(p.Notes, n)
+		}
+	}
 	rate := o.Rate
 	if len(newer.queries) > 0 && len(old.queries) > 0 {
 		rate = o.Rate * 3 / 4

@@ -93,6 +93,10 @@ func runDir(cmd *cobra.Command, dir string, f runFlags, df dirFlags) error {
 	}
 	switch {
 	case runErr != nil:
+		if res.AbortedIn == "data" {
+			// What datagen cannot infer from the catalog has to be written.
+			fmt.Fprintf(cmd.ErrOrStderr(), "rehearse: write this rehearsal as a scenario (rehearse init %s -o rehearse.yaml) and describe the columns named above under data.tables.TABLE.columns (docs/scenario.md)\n", shellQuote(dir))
+		}
 		return cannotRun(runErr)
 	case !res.Verdict.Pass:
 		return &exitError{code: exitFail, err: errors.New("FAIL")}
