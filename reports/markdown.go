@@ -84,6 +84,7 @@ func renderMarkdown(r *result.Result, lim mdLimits) string {
 	m.verdict(r)
 	m.hazards(r)
 	m.checks(r)
+	m.inferred(r)
 	m.steps(r)
 	m.lint(r)
 	m.lockWaits(r)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rehearse/rehearse/autoscenario"
 	"github.com/rehearse/rehearse/rehearse"
+	"github.com/rehearse/rehearse/result"
 )
 
 // dirFlags say how `rehearse DIR` infers a rehearsal from a migration
@@ -88,6 +89,7 @@ func runDir(cmd *cobra.Command, dir string, f runFlags, df dirFlags) error {
 		return cannotRun(runErr)
 	}
 	res.Command = commandLine(cmd, dir, nil)
+	res.Inferred = inferred(plan)
 	if err := writeOutputs(cmd.OutOrStdout(), res, f); err != nil {
 		return cannotRun(err)
 	}
@@ -126,4 +128,15 @@ func describePlan(w io.Writer, p *autoscenario.Plan) {
 		fmt.Fprintf(w, "rehearse: inferred %s-code traffic, %g/s%s: %s\n", wl.Name, wl.Rate, start, strings.Join(names, " "))
 	}
 	fmt.Fprintf(w, "rehearse: default thresholds: %s\n", strings.Join(p.Defaults, "; "))
+}
+
+// inferred is what the result records of the plan, for the reports.
+func inferred(p *autoscenario.Plan) *result.Inferred {
+	in := &result.Inferred{Pending: p.Pending, How: p.How, Notes: p.Notes, Defaults: p.Defaults}
+	for _, w := range p.Scenario.Traffic.Workloads() {
+		for _, q := range w.Queries {
+			in.Queries = append(in.Queries, result.InferredQuery{Workload: w.Name, Name: q.Name, Weight: q.Weight, SQL: q.SQL})
+		}
+	}
+	return in
 }

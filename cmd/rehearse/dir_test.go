@@ -73,6 +73,9 @@ func TestDirGolangMigrateExample(t *testing.T) {
 	if !hasQuery(res, "new", "users.get") {
 		t.Errorf("new code reading api_token did not run after the step")
 	}
+	if res.Inferred == nil || strings.Join(res.Inferred.Pending, ",") != "000005_add_users_api_token" || len(res.Inferred.Queries) == 0 {
+		t.Errorf("the result does not say what was inferred: %+v", res.Inferred)
+	}
 	if len(res.Data.Tables) != 2 {
 		t.Errorf("data %+v, want users and orders loaded", res.Data)
 	}
