@@ -138,3 +138,28 @@ func firstLine(s string) string {
 	}
 	return s
 }
+
+// Pending returns the names of the pending files of dir (format "" detects
+// it), chosen as Build chooses them: changed since the merge base with
+// since, else after version from, else the last file. `rehearse lint
+// --since` reports findings on these only; the files before them are
+// context.
+func Pending(dir, format, since, from string) ([]string, error) {
+	f, err := migrations.ParseFormat(format)
+	if err != nil {
+		return nil, err
+	}
+	d, err := migrations.Read(dir, f)
+	if err != nil {
+		return nil, err
+	}
+	c, err := choose(d, dir, since, from)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(c.pending))
+	for i, f := range c.pending {
+		names[i] = f.Name
+	}
+	return names, nil
+}

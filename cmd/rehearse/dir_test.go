@@ -117,6 +117,13 @@ func TestDirSinceDropColumnBreaksOldCode(t *testing.T) {
 	gitIn(t, repo, "add", ".")
 	gitIn(t, repo, "commit", "-qm", "drop name")
 
+	// Lint with --since: history is context, only the branch's file has findings.
+	_, all, _ := run(t, "lint", dir, "--fail-on", "info")
+	_, branch, _ := run(t, "lint", dir, "--since", "main", "--fail-on", "info")
+	if !strings.Contains(all, "000002_note") || strings.Contains(branch, "000002_note") || !strings.Contains(branch, "000003_drop_name") {
+		t.Errorf("lint of the whole directory:\n%s\nlint --since main:\n%s\nwant 000002 only in the first, 000003 in the second", all, branch)
+	}
+
 	res := runDirTest(t, exitFail, dir, "--since", "main")
 	if len(res.Steps) != 1 || res.Steps[0].Name != "000003_drop_name" {
 		t.Fatalf("steps %+v, want the branch's file", res.Steps)

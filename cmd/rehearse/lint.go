@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rehearse/rehearse/autoscenario"
 	"github.com/rehearse/rehearse/lint"
 	"github.com/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/scenarios"
@@ -20,6 +21,7 @@ type lintFlags struct {
 	format           string
 	failOn           string
 	migrationsFormat string
+	since            string // --since: only the files changed since a git ref are findings
 }
 
 func newLintCmd() *cobra.Command {
@@ -45,6 +47,7 @@ Exit codes: 0 no finding at or above --fail-on, 1 there is one, 2 bad input.`,
 	}
 	cmd.Flags().StringVar(&f.format, "format", "text", "output: text (FILE:LINE: RULE: severity: message) or json")
 	cmd.Flags().StringVar(&f.failOn, "fail-on", "error", "exit 1 when a finding is at least this severe: info, warning or error")
+	cmd.Flags().StringVar(&f.since, "since", "", "for directories: report only on the files added or changed since the merge base with git `REF` (the rest is history, read as context)")
 	cmd.Flags().StringVar(&f.migrationsFormat, "migrations-format", "auto", "format of migration directories and files: auto, golang-migrate, goose, flyway, dbmate or sql")
 	return cmd
 }
@@ -60,7 +63,7 @@ func runLint(stdout, stderr io.Writer, args []string, f lintFlags) error {
 	var findings []lint.Finding
 	bad := false
 	for _, path := range args {
-		found, err := lintPath(path, f.migrationsFormat)
+		found, err := lintPath(path, f.migrationsFormat, f.since)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			bad = true
@@ -81,7 +84,7 @@ func runLint(stdout, stderr io.Writer, args []string, f lintFlags) error {
 }
 
 // lintPath lints one argument: a scenario, a SQL file or a migration directory.
-func lintPath(path, migrationsFormat string) ([]lint.Finding, error) {
+func lintPath(path, migrationsFormat, since string) ([]lint.Finding, error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, unwrapPathError(err))
@@ -91,6 +94,9 @@ func lintPath(path, migrationsFormat string) ([]lint.Finding, error) {
 		steps, err := scenarios.MigrationSteps(path, migrationsFormat)
 		if err != nil {
 			return nil, err
+		}
+		if since != "" {
+			return lintSince(path, migrationsFormat, since, steps)
 		}
 		return lint.Steps(steps), nil
 	case ext == ".yaml" || ext == ".yml":
@@ -107,6 +113,31 @@ func lintPath(path, migrationsFormat string) ([]lint.Finding, error) {
 		return lint.Steps([]*scenarios.Step{step}), nil
 	}
 	return nil, fmt.Errorf("%s: not a scenario (.yaml), a SQL file (.sql) or a directory of migrations", path)
+}
+
+// lintSince lints the whole directory, so that the pending files are read
+// against the tables their history made, and keeps the findings on the
+// files changed since the merge base with since.
+func lintSince(dir, migrationsFormat, since string, steps []*scenarios.Step) ([]lint.Finding, error) {
+	format := migrationsFormat
+	if format == "auto" {
+		format = ""
+	}
+	pending, err := autoscenario.Pending(dir, format, since, "")
+	if err != nil {
+		return nil, err
+	}
+	keep := map[string]bool{}
+	for _, name := range pending {
+		keep[name] = true
+	}
+	var out []lint.Finding
+	for _, f := range lint.Steps(steps) {
+		if keep[f.Step] {
+			out = append(out, f)
+		}
+	}
+	return out, nil
 }
 
 func unwrapPathError(err error) error {
