@@ -181,6 +181,9 @@ func autoInt(col *column, r *rule, g genContext) (*autoGen, error) {
 		return nil, err
 	}
 	ilo, ihi := int64(lo), int64(hi)
+	if g.unique && g.above != nil && *g.above >= ilo {
+		ilo = *g.above + 1
+	}
 	if g.unique {
 		// Dense from the lower bound: keys of a referenced column are then a
 		// range, known without reading them back.
