@@ -18,9 +18,14 @@ import (
 const (
 	// DefaultRows is --rows: the rows of each table the pending files touch.
 	DefaultRows = 1_000_000
-	// DefaultOtherMax caps the rows of the other tables, which get a tenth
-	// of --rows (at least one).
-	DefaultOtherMax = 100_000
+	// DefaultNeighbourMax caps the rows of the tables that reference or
+	// are referenced by a touched table, which get a tenth of --rows (at
+	// least one): parents and children in realistic proportion.
+	DefaultNeighbourMax = 100_000
+	// DefaultRestMax caps the rows of the tables unrelated to the touched
+	// ones, which get a hundredth of --rows (at least one): they are there
+	// so that the schema is whole, not to be measured.
+	DefaultRestMax = 10_000
 	// DefaultRate is --rate: queries per second of all inferred traffic.
 	DefaultRate = 200
 	// DefaultMaxLockWait is the longest a traffic query may wait for a lock.
@@ -43,8 +48,9 @@ type Options struct {
 	Format string
 	// Rows is the rows of each table the pending files touch.
 	Rows int64
-	// OtherRows is the rows of every other baseline table; 0 is a tenth of
-	// Rows, at most DefaultOtherMax.
+	// OtherRows is the rows of every other baseline table; 0 gives the
+	// touched tables' neighbours a tenth of Rows (at most
+	// DefaultNeighbourMax) and the rest a hundredth (at most DefaultRestMax).
 	OtherRows int64
 	// Profile is a file of `rehearse profile`: the tables it lists get its
 	// row counts and statistics.
@@ -129,9 +135,6 @@ func Build(dir string, o Options) (*Plan, error) {
 func (o Options) withDefaults() Options {
 	if o.Rows <= 0 {
 		o.Rows = DefaultRows
-	}
-	if o.OtherRows <= 0 {
-		o.OtherRows = min(max(o.Rows/10, 1), DefaultOtherMax)
 	}
 	if o.Rate <= 0 {
 		o.Rate = DefaultRate

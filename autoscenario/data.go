@@ -24,14 +24,21 @@ func (p *Plan) data(sc *scenarios.Scenario, a *analysis, o Options) error {
 		profiled = names
 		p.Notes = append(p.Notes, fmt.Sprintf("rows and column statistics of %d tables from the profile %s", len(names), o.Profile))
 	}
+	neighbour, rest := min(max(o.Rows/10, 1), DefaultNeighbourMax), min(max(o.Rows/100, 1), DefaultRestMax)
+	if o.OtherRows > 0 {
+		neighbour, rest = o.OtherRows, o.OtherRows
+	}
+	near := a.neighbours()
 	rows := map[string]int64{}
 	for _, name := range a.base.TableNames() {
 		switch {
 		case profiled[name]:
 		case a.touched[name]:
 			rows[name] = o.Rows
+		case near[name]:
+			rows[name] = neighbour
 		default:
-			rows[name] = o.OtherRows
+			rows[name] = rest
 		}
 	}
 	raiseParents(rows, a.baseFacts)
@@ -41,8 +48,8 @@ func (p *Plan) data(sc *scenarios.Scenario, a *analysis, o Options) error {
 	}
 	p.rows = rows
 	if len(rows) > 0 && o.Profile == "" {
-		p.Notes = append(p.Notes, fmt.Sprintf("rows: %s for each table the pending files touch (--rows), %s for the others, more where a reference needs more parents",
-			human.Count(o.Rows), human.Count(o.OtherRows)))
+		p.Notes = append(p.Notes, fmt.Sprintf("rows: %s for each table the pending files touch (--rows), %s for the tables they reference or are referenced by, %s for the rest, more where a reference needs more parents",
+			human.Count(o.Rows), human.Count(neighbour), human.Count(rest)))
 	}
 	return nil
 }

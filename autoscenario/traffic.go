@@ -22,19 +22,9 @@ var kindWeights = map[string]float64{
 // the pending files add tables or columns, the new code's from the schema
 // after them.
 func (p *Plan) traffic(sc *scenarios.Scenario, a *analysis, o Options) {
-	tables := map[string]bool{}
+	tables := a.neighbours()
 	for name := range a.touched {
 		tables[name] = true
-		for _, k := range a.baseFacts.table(name).fks {
-			if a.base.Table(k.parent) != nil {
-				tables[k.parent] = true
-			}
-		}
-		for _, r := range a.baseFacts.references(name) {
-			if a.base.Table(r.child) != nil {
-				tables[r.child] = true
-			}
-		}
 	}
 	old := &querySet{src: argSource{a: a, cat: a.base, f: a.baseFacts}}
 	for _, name := range sortedKeys(tables) {
@@ -79,6 +69,28 @@ func (p *Plan) traffic(sc *scenarios.Scenario, a *analysis, o Options) {
 	if sc.Traffic.Old == nil && sc.Traffic.New == nil {
 		p.Notes = append(p.Notes, "no traffic: the pending files touch no table of the baseline and add none")
 	}
+}
+
+// neighbours are the baseline tables that a touched table references or
+// that reference one, touched tables excluded.
+func (a *analysis) neighbours() map[string]bool {
+	out := map[string]bool{}
+	for name := range a.touched {
+		for _, k := range a.baseFacts.table(name).fks {
+			if a.base.Table(k.parent) != nil {
+				out[k.parent] = true
+			}
+		}
+		for _, r := range a.baseFacts.references(name) {
+			if a.base.Table(r.child) != nil {
+				out[r.child] = true
+			}
+		}
+	}
+	for name := range a.touched {
+		delete(out, name)
+	}
+	return out
 }
 
 // newIn returns the step that adds t or the last of its columns, or "".
