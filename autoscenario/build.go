@@ -57,6 +57,9 @@ type Options struct {
 	Profile string
 	// Rate is the total rate of the inferred traffic, in queries per second.
 	Rate float64
+	// MaxLockWait overrides DefaultMaxLockWait, the longest a traffic
+	// query may wait for a lock.
+	MaxLockWait time.Duration
 	// Phase is the length of the baseline and cooldown windows; 0 is
 	// DefaultPhase.
 	Phase time.Duration
@@ -80,6 +83,8 @@ type Plan struct {
 	Notes []string
 	// Defaults names the thresholds that are defaults, as "name: value".
 	Defaults []string
+	// DefaultChecks names the verdict checks whose limits are defaults.
+	DefaultChecks []string
 
 	dir     string // as given
 	relDir  string // relative to the scenario's directory
@@ -186,16 +191,23 @@ func (p *Plan) skeleton(c *cut, path string, o Options) *scenarios.Scenario {
 		Data:      scenarios.Data{Seed: DefaultSeed},
 	}
 	wait := scenarios.Duration(DefaultMaxLockWait)
+	if o.MaxLockWait > 0 {
+		wait = scenarios.Duration(o.MaxLockWait)
+	}
 	sc.Thresholds = scenarios.Thresholds{
 		MaxLockWait:  &wait,
 		MaxErrorRate: map[string]float64{"old": 0},
 		Forbid:       []scenarios.ForbidRule{{Rule: scenarios.ForbidRewrite}, {Rule: scenarios.ForbidWriteBlockingScan}},
 	}
 	p.Defaults = []string{
-		"max_lock_wait: " + wait.String(),
 		"max_error_rate.old: 0 (no old-code query may fail)",
 		"compatibility: every old-code query prepares after every step",
 		"forbid: rewrite, scan_under_write_lock (of any loaded table)",
+	}
+	p.DefaultChecks = []string{"max_error_rate[old]", "forbid " + scenarios.ForbidRewrite, "forbid " + scenarios.ForbidWriteBlockingScan}
+	if o.MaxLockWait <= 0 {
+		p.Defaults = append([]string{"max_lock_wait: " + wait.String()}, p.Defaults...)
+		p.DefaultChecks = append(p.DefaultChecks, "max_lock_wait")
 	}
 	return sc
 }

@@ -65,6 +65,7 @@ func (p *Plan) traffic(sc *scenarios.Scenario, a *analysis, o Options) {
 		}
 		sc.Thresholds.MaxErrorRate["new"] = 0
 		p.Defaults = append(p.Defaults, "max_error_rate.new: 0 (no new-code query may fail)")
+		p.DefaultChecks = append(p.DefaultChecks, "max_error_rate[new]")
 	}
 	if sc.Traffic.Old == nil && sc.Traffic.New == nil {
 		p.Notes = append(p.Notes, "no traffic: the pending files touch no table of the baseline and add none")

@@ -366,6 +366,9 @@ type Inferred struct {
 	Notes []string `json:"notes,omitempty"`
 	// Defaults are the thresholds applied by default, as "name: value".
 	Defaults []string `json:"defaults,omitempty"`
+	// DefaultChecks names the verdict checks (as Check.Name) whose limit is
+	// a default rather than given by a flag, so that reports can say so.
+	DefaultChecks []string `json:"default_checks,omitempty"`
 	// Queries are the inferred traffic statements.
 	Queries []InferredQuery `json:"queries,omitempty"`
 }

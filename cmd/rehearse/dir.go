@@ -26,6 +26,7 @@ type dirFlags struct {
 	profile   string
 	rate      float64
 	phase     time.Duration
+	maxWait   time.Duration
 }
 
 // register adds the zero-config flags; they apply when the argument is a
@@ -39,12 +40,13 @@ func (f *dirFlags) register(cmd *cobra.Command) {
 	fl.Int64Var(&f.otherRows, "other-rows", 0, "with a migration DIR: rows of every other table (default: a tenth of --rows, at most 100,000)")
 	fl.StringVar(&f.profile, "profile", "", "with a migration DIR: a `FILE` of rehearse profile; the tables it lists get its row counts and statistics")
 	fl.DurationVar(&f.phase, "phase", autoscenario.DefaultPhase, "with a migration DIR: length of the baseline and cooldown windows of traffic")
+	fl.DurationVar(&f.maxWait, "max-lock-wait", 0, "with a migration DIR: the longest a traffic query may wait for a lock (default 500ms)")
 	fl.Float64Var(&f.rate, "rate", autoscenario.DefaultRate, "with a migration DIR: queries per second of the inferred traffic, old and new code together")
 }
 
 func (f dirFlags) options(scenarioPath string) autoscenario.Options {
 	return autoscenario.Options{Since: f.since, From: f.from, Format: f.format, Rows: f.rows, OtherRows: f.otherRows,
-		Profile: f.profile, Rate: f.rate, Phase: f.phase, ScenarioPath: scenarioPath}
+		Profile: f.profile, Rate: f.rate, Phase: f.phase, MaxLockWait: f.maxWait, ScenarioPath: scenarioPath}
 }
 
 // isDir reports whether path names a directory: `rehearse DIR` rehearses a
@@ -58,7 +60,7 @@ func isDir(path string) bool {
 // scenario file, where they do not apply.
 func usedDirFlags(cmd *cobra.Command) []string {
 	var out []string
-	for _, name := range []string{"since", "from", "format", "rows", "other-rows", "profile", "rate", "phase"} {
+	for _, name := range []string{"since", "from", "format", "rows", "other-rows", "profile", "rate", "phase", "max-lock-wait"} {
 		if fl := cmd.Flags().Lookup(name); fl != nil && fl.Changed {
 			out = append(out, "--"+name)
 		}
@@ -132,7 +134,7 @@ func describePlan(w io.Writer, p *autoscenario.Plan) {
 
 // inferred is what the result records of the plan, for the reports.
 func inferred(p *autoscenario.Plan) *result.Inferred {
-	in := &result.Inferred{Pending: p.Pending, How: p.How, Notes: p.Notes, Defaults: p.Defaults}
+	in := &result.Inferred{Pending: p.Pending, How: p.How, Notes: p.Notes, Defaults: p.Defaults, DefaultChecks: p.DefaultChecks}
 	for _, w := range p.Scenario.Traffic.Workloads() {
 		for _, q := range w.Queries {
 			in.Queries = append(in.Queries, result.InferredQuery{Workload: w.Name, Name: q.Name, Weight: q.Weight, SQL: q.SQL})

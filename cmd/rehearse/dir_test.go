@@ -76,6 +76,9 @@ func TestDirGolangMigrateExample(t *testing.T) {
 	if res.Inferred == nil || strings.Join(res.Inferred.Pending, ",") != "000005_add_users_api_token" || len(res.Inferred.Queries) == 0 {
 		t.Errorf("the result does not say what was inferred: %+v", res.Inferred)
 	}
+	if !strings.Contains(strings.Join(res.Inferred.DefaultChecks, ","), "max_lock_wait") {
+		t.Errorf("max_lock_wait is not listed as a default: %v", res.Inferred.DefaultChecks)
+	}
 	if len(res.Data.Tables) != 2 {
 		t.Errorf("data %+v, want users and orders loaded", res.Data)
 	}
