@@ -16,7 +16,7 @@ func TestMarkdownShowsWhatWasInferred(t *testing.T) {
 	r.Inferred = &result.Inferred{Pending: []string{"000005_add_api_token"}, How: "the last file",
 		Notes:    []string{"rows: 1,000,000 for each table the pending files touch (--rows)"},
 		Defaults: []string{"max_lock_wait: 500ms"}, DefaultChecks: []string{r.Verdict.Checks[0].Name},
-		Queries:  []result.InferredQuery{{Workload: "old", Name: "users.get", Weight: 4, SQL: "SELECT id, name FROM users WHERE id = $1"}}}
+		Queries: []result.InferredQuery{{Workload: "old", Name: "users.get", Weight: 4, SQL: "SELECT id, name FROM users WHERE id = $1"}}}
 	md := string(render(t, r, reports.Markdown))
 	checks, inferred, steps := strings.Index(md, "#### Checks"), strings.Index(md, "#### Inferred, no scenario file"), strings.Index(md, "#### Migration steps")
 	if inferred < 0 || checks > inferred || inferred > steps {
