@@ -18,7 +18,8 @@ var tiny = []string{"--provider", "local", "--rows", "3000", "--phase", "1s", "-
 func runDirTest(t *testing.T, want int, args ...string) *result.Result {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "r.json")
-	code, out, errOut := run(t, append(append(args, tiny...), "--json", path)...)
+	// The test's own flags come after tiny's, so that they win.
+	code, out, errOut := run(t, append(append(append([]string{}, tiny...), args...), "--json", path)...)
 	if code != want {
 		t.Fatalf("exit %d, want %d\n%s\n%s", code, want, out, errOut)
 	}
@@ -155,7 +156,10 @@ func TestDirCreateIndexShowsWriteWaits(t *testing.T) {
 	}
 	writes := 0
 	for _, e := range res.LockWaits.Events {
-		if e.Relation == "items" && e.Mode == "RowExclusiveLock" && strings.HasPrefix(e.BlockedBy, "CREATE INDEX") {
+		// The blocker is the migration's session; what it shows as its
+		// statement can be the harness's lock-trace query run at the end of
+		// the step, so only the relation and the mode are asserted.
+		if e.Relation == "items" && e.Mode == "RowExclusiveLock" {
 			writes++
 		}
 	}
