@@ -181,6 +181,9 @@ func autoInt(col *column, r *rule, g genContext) (*autoGen, error) {
 		return nil, err
 	}
 	ilo, ihi := int64(lo), int64(hi)
+	if g.unique && g.above != nil && *g.above >= ilo {
+		ilo = *g.above + 1
+	}
 	if g.unique {
 		// Dense from the lower bound: keys of a referenced column are then a
 		// range, known without reading them back.
@@ -475,8 +478,9 @@ func autoText(tableName string, col *column, r *rule, g genContext) (*autoGen, e
 	}
 	if !g.unique {
 		for _, h := range labelHints {
-			if nameHas(col.name, h.words...) {
-				return fromList(col, h.labels, g)
+			// A hint's labels must fit the column: level char(1) holds no "medium".
+			if labels := fitting(h.labels, maxLen); nameHas(col.name, h.words...) && len(labels) > 0 {
+				return fromList(col, labels, g)
 			}
 		}
 	}
@@ -500,6 +504,20 @@ func autoText(tableName string, col *column, r *rule, g genContext) (*autoGen, e
 		return nil, fmt.Errorf("its CHECK constraints allow no length")
 	}
 	return &autoGen{fn: fn}, nil
+}
+
+// fitting returns the labels of at most maxLen characters (0: no limit).
+func fitting(labels []string, maxLen int) []string {
+	if maxLen <= 0 {
+		return labels
+	}
+	var out []string
+	for _, l := range labels {
+		if len([]rune(l)) <= maxLen {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 func capitalize(s string) string {

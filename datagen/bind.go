@@ -151,6 +151,11 @@ func bind(ctx context.Context, conn *pgx.Conn, p *tablePlan, keys *keyCache) (*r
 		if err != nil {
 			return nil, err
 		}
+		if s != nil && !p.empty {
+			if err := s.skipExisting(ctx, conn, p.t); err != nil {
+				return nil, err
+			}
+		}
 		cp.seq = s
 		rg.seqs = append(rg.seqs, s)
 	}

@@ -102,6 +102,10 @@ type genContext struct {
 	days bool
 	// maxLen is the column's length limit, which a unique suffix must fit.
 	maxLen int
+	// above is, for a unique integer column of a table that already has
+	// rows (inserted by the schema's own SQL), the largest value there:
+	// generated values start after it.
+	above *int64
 }
 
 // builder makes a generator's RowFunc from the spec's options.

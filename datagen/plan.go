@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/brianvoe/gofakeit/v7"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/rehearse/rehearse/scenarios"
 )
@@ -339,7 +340,25 @@ func (pl *planner) planColumn(p *tablePlan, f tableFacts, col *column, spec *sce
 	case col.hasDefault && !col.computedDefault && !g.unique:
 		return nil, nil // a constant default: the database fills it
 	}
+	if g.unique && !p.empty && col.category() == catInt && !col.array {
+		above, err := pl.maxValue(p, col)
+		if err != nil {
+			return nil, err
+		}
+		g.above = above
+	}
 	return pl.planAuto(p, f, col, g)
+}
+
+// maxValue is the largest value of an integer column in the rows already
+// there (nil when all are NULL), so that unique values are generated after it.
+func (pl *planner) maxValue(p *tablePlan, col *column) (*int64, error) {
+	var v *int64
+	q := fmt.Sprintf("SELECT max(%s)::bigint FROM %s", pgx.Identifier{col.name}.Sanitize(), p.t.ident.Sanitize())
+	if err := pl.cat.conn.QueryRow(pl.ctx, q).Scan(&v); err != nil {
+		return nil, fmt.Errorf("read the largest %s already there: %w", col.name, err)
+	}
+	return v, nil
 }
 
 func (pl *planner) planAuto(p *tablePlan, f tableFacts, col *column, g genContext) (*colPlan, error) {
@@ -548,12 +567,18 @@ func (pl *planner) planComposite(p *tablePlan, cols []string, byName map[string]
 	for _, name := range cols {
 		cp := byName[name]
 		if cp == nil {
-			return nil // left to the database (default, identity): not ours to ensure
+			// Left to the database: a constant default (the same in every
+			// row) or a generated column. The other members must then be
+			// distinct by themselves.
+			continue
 		}
 		if cp.unique() {
 			return nil
 		}
 		members = append(members, cp)
+	}
+	if len(members) == 0 {
+		return nil
 	}
 	if g := members[0].group; g != nil && g.kind == groupTuple && len(g.members) == len(members) && sameColumns(g.members, members) {
 		g.unique = true
@@ -567,16 +592,25 @@ func (pl *planner) planComposite(p *tablePlan, cols []string, byName map[string]
 		p.groups = append(p.groups, g)
 		return nil
 	}
+	// One member made unique makes every combination distinct; a member
+	// that cannot hold that many values (a char(1) code) leaves it to the
+	// next one.
+	var lastErr error
 	for i := len(members) - 1; i >= 0; i-- {
 		if m := members[i]; m.kind == colAuto && canBeUnique(m.col) {
-			m.g.unique = true
-			a, _, err := autoColumn(p.name, m.col, nil, m.g)
+			g := m.g
+			g.unique = true
+			a, _, err := autoColumn(p.name, m.col, nil, g)
 			if err != nil {
-				return err
+				lastErr = err
+				continue
 			}
-			m.auto, m.fn = a, a.fn
+			m.g, m.auto, m.fn = g, a, a.fn
 			return nil
 		}
+	}
+	if lastErr != nil {
+		return lastErr
 	}
 	return errors.New("datagen cannot make these columns' combinations distinct; give one of them unique: true")
 }

@@ -44,7 +44,11 @@ func preflight(ctx context.Context, conn *pgx.Conn, seed int64, p *tablePlan) er
 		return err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	tmp := pgx.Identifier{"rehearse_preflight"}
+	// A name of the table's own: pgx caches how it copies into a table by
+	// the statement's text, and a shared name would let a table whose
+	// columns have the same names but other types reuse that encoding
+	// (08P01 "insufficient data left in message").
+	tmp := pgx.Identifier{fmt.Sprintf("rehearse_preflight_%d", p.t.oid)}
 	ddl := fmt.Sprintf("CREATE TEMP TABLE %s (LIKE %s INCLUDING ALL EXCLUDING INDEXES) ON COMMIT DROP", tmp.Sanitize(), p.t.ident.Sanitize())
 	if _, err := tx.Exec(ctx, ddl); err != nil {
 		return nil // a table LIKE cannot copy: only the real load will tell

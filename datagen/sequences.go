@@ -53,6 +53,24 @@ func newSeqFill(ctx context.Context, conn *pgx.Conn, col *column, rows int64) (*
 	return s, nil
 }
 
+// skipExisting starts the values after the largest one already in the
+// table: a schema that inserts rows with explicit ids (INSERT ... (id, ...)
+// VALUES (1, ...)) leaves the sequence behind them.
+func (s *seqFill) skipExisting(ctx context.Context, conn *pgx.Conn, t *table) error {
+	var top *int64
+	q := fmt.Sprintf("SELECT max(%s)::bigint FROM %s", pgx.Identifier{s.col.name}.Sanitize(), t.ident.Sanitize())
+	if err := conn.QueryRow(ctx, q).Scan(&top); err != nil {
+		return fmt.Errorf("column %q: read the largest value already there: %w", s.col.name, err)
+	}
+	if top == nil || *top < s.next {
+		return nil
+	}
+	shift := ((*top-s.next)/s.inc + 1) * s.inc
+	s.next += shift
+	s.last += shift
+	return nil
+}
+
 func (s *seqFill) value(_ *gofakeit.Faker, row int64) any { return s.next + row*s.inc }
 
 // advanceSequences moves each sequence of the table past the values written

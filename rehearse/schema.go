@@ -10,6 +10,7 @@ import (
 
 	"github.com/rehearse/rehearse/internal/migrate"
 	"github.com/rehearse/rehearse/scenarios"
+	"github.com/rehearse/rehearse/scenarios/migrations"
 )
 
 // SQLError is a statement of the scenario's own SQL that PostgreSQL rejected,
@@ -38,6 +39,13 @@ func (e *SQLError) Unwrap() error { return e.Err }
 // applySchema runs the baseline schema statement by statement so that an
 // error can be located in the schema file.
 func applySchema(ctx context.Context, conn *pgx.Conn, sc *scenarios.Scenario) error {
+	if m := sc.Schema.Migrations; m != nil {
+		if sql := migrations.Bookkeeping(m.Tool()); sql != "" {
+			if _, err := conn.Exec(ctx, sql); err != nil {
+				return fmt.Errorf("create %s's bookkeeping table: %w", m.Tool(), err)
+			}
+		}
+	}
 	err := migrate.ExecScript(ctx, conn, sc.SchemaSQL, nil)
 	var stmtErr *migrate.StatementError
 	if err == nil || !errors.As(err, &stmtErr) {

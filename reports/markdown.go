@@ -84,6 +84,7 @@ func renderMarkdown(r *result.Result, lim mdLimits) string {
 	m.verdict(r)
 	m.hazards(r)
 	m.checks(r)
+	m.inferred(r)
 	m.steps(r)
 	m.lint(r)
 	m.lockWaits(r)
@@ -164,7 +165,7 @@ func (m *mdWriter) checks(r *result.Result) {
 		shown := failed[:min(len(failed), m.lim.rows)]
 		rows := make([][]string, 0, len(shown))
 		for _, c := range shown {
-			rows = append(rows, []string{"`" + mdCode(c.Name, 80) + "`", mdText(c.Observed, m.lim.cell), mdText(c.Limit, 60)})
+			rows = append(rows, []string{"`" + mdCode(c.Name, 80) + "`", mdText(c.Observed, m.lim.cell), mdText(limitText(r, c), 72)})
 		}
 		m.table([]string{"failed check", "observed", "limit"}, "lll", rows)
 		m.more(len(failed)-len(shown), "failed checks")

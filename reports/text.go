@@ -209,7 +209,7 @@ func (p *printer) checks(r *result.Result) {
 	p.printf("\nChecks\n")
 	rows := make([][]string, 0, len(r.Verdict.Checks))
 	for _, c := range r.Verdict.Checks {
-		rows = append(rows, []string{c.Name, c.Limit, c.Observed, passWord(c.Pass)})
+		rows = append(rows, []string{c.Name, limitText(r, c), c.Observed, passWord(c.Pass)})
 	}
 	p.table([]string{"check", "limit", "observed", "result"}, rows)
 }

@@ -75,6 +75,9 @@ type Result struct {
 	StallRule *StallRule `json:"stall_rule,omitempty"`
 	// Noise is the baseline's window-to-window p99 spread per workload.
 	Noise []Noise `json:"noise,omitempty"`
+	// Inferred says what `rehearse DIR` inferred from a migration directory
+	// instead of reading it from a scenario file; nil for a scenario file.
+	Inferred *Inferred `json:"inferred,omitempty"`
 }
 
 // GuardAbort says at which step, and why, the abort_on guard stopped the
@@ -379,4 +382,30 @@ type Compatibility struct {
 	CachedOK       *bool  `json:"cached_ok,omitempty"`
 	CachedSQLState string `json:"cached_sqlstate,omitempty"`
 	CachedError    string `json:"cached_error,omitempty"`
+}
+
+// Inferred is what a zero-config rehearsal (`rehearse DIR`) chose by
+// itself, so that a reviewer sees what was simulated.
+type Inferred struct {
+	// Pending are the migration files rehearsed, one step each, in order.
+	Pending []string `json:"pending"`
+	// How says why these files are pending (--since, --from, the last file).
+	How string `json:"how"`
+	// Notes say what was inferred and what was left out, one line each.
+	Notes []string `json:"notes,omitempty"`
+	// Defaults are the thresholds applied by default, as "name: value".
+	Defaults []string `json:"defaults,omitempty"`
+	// DefaultChecks names the verdict checks (as Check.Name) whose limit is
+	// a default rather than given by a flag, so that reports can say so.
+	DefaultChecks []string `json:"default_checks,omitempty"`
+	// Queries are the inferred traffic statements.
+	Queries []InferredQuery `json:"queries,omitempty"`
+}
+
+// InferredQuery is one inferred traffic statement.
+type InferredQuery struct {
+	Workload string  `json:"workload"`
+	Name     string  `json:"name"`
+	Weight   float64 `json:"weight"`
+	SQL      string  `json:"sql"`
 }

@@ -36,7 +36,12 @@ type MigrationDir struct {
 	steps   []*Step
 	offsets []int  // schema.migrations: where each step's SQL starts in SchemaSQL
 	shown   string // Dir as messages show it: joined to the scenario's directory
+	format  migrations.Format
 }
+
+// Tool is the format the directory was read as (Format, or the one
+// detected); "" before the scenario is validated.
+func (m *MigrationDir) Tool() migrations.Format { return m.format }
 
 // MigrationVersion is a migration version as written in the file names:
 // 41, 000041, 20240105093000, 1.1. Leading and trailing zeros are kept as

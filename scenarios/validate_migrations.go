@@ -180,6 +180,7 @@ func (c *checker) readMigrationDir(mp keyPath, m *MigrationDir) *migrations.Dir 
 		}
 	}
 	d.Path = m.shown
+	m.format = d.Format
 	return d
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rehearse/rehearse/autoscenario"
 	"github.com/rehearse/rehearse/docs/rules"
 	"github.com/rehearse/rehearse/internal/config"
 	"github.com/rehearse/rehearse/lint"
@@ -37,6 +38,7 @@ type lintFlags struct {
 	profile, dsn  string
 	// sizes are the tables' sizes read from profile or dsn; nil: unknown.
 	sizes map[string]lint.TableSize
+	since string // --since: only the files changed since a git ref are findings
 }
 
 // lintFormats are the values of lint --format.
@@ -102,6 +104,7 @@ Exit codes: 0 no finding at or above --fail-on, 1 there is one, 2 bad input.`,
 	fl.StringSliceVar(&f.enable, "enable", nil, "turn on rules that are off by default (the style rules), by id")
 	fl.StringVar(&f.profile, "profile", "", "a profile (rehearse profile) with the tables' sizes: findings about scans and rewrites carry them, and their severity follows them")
 	fl.StringVar(&f.dsn, "dsn", "", "read the tables' sizes from this database's statistics (read-only), as --profile does")
+	fl.StringVar(&f.since, "since", "", "for directories: report only on the files added or changed since the merge base with git `REF` (the rest is history, read as context)")
 	return cmd
 }
 
@@ -349,6 +352,10 @@ func lintPath(path string, f lintFlags) ([]*scenarios.Step, []lint.Finding, erro
 		if err != nil {
 			return nil, nil, err
 		}
+		if f.since != "" {
+			findings, err := lintSince(path, f.migrationsFormat, f.since, steps, lintOptions(f, "")...)
+			return steps, findings, err
+		}
 		return steps, lint.Steps(steps, lintOptions(f, "")...), nil
 	case ext == ".yaml" || ext == ".yml":
 		sc, err := scenarios.Load(path)
@@ -365,6 +372,31 @@ func lintPath(path string, f lintFlags) ([]*scenarios.Step, []lint.Finding, erro
 		return steps, lint.Steps(steps, lintOptions(f, "")...), nil
 	}
 	return nil, nil, fmt.Errorf("%s: not a scenario (.yaml), a SQL file (.sql) or a directory of migrations", path)
+}
+
+// lintSince lints the whole directory, so that the pending files are read
+// against the tables their history made, and keeps the findings on the
+// files changed since the merge base with since.
+func lintSince(dir, migrationsFormat, since string, steps []*scenarios.Step, opts ...lint.Option) ([]lint.Finding, error) {
+	format := migrationsFormat
+	if format == "auto" {
+		format = ""
+	}
+	pending, err := autoscenario.Pending(dir, format, since, "")
+	if err != nil {
+		return nil, err
+	}
+	keep := map[string]bool{}
+	for _, name := range pending {
+		keep[name] = true
+	}
+	var out []lint.Finding
+	for _, f := range lint.Steps(steps, opts...) {
+		if keep[f.Step] {
+			out = append(out, f)
+		}
+	}
+	return out, nil
 }
 
 func unwrapPathError(err error) error {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 	tclog "github.com/testcontainers/testcontainers-go/log"
@@ -77,8 +78,9 @@ func codeOf(err error, stderr io.Writer) int {
 
 func newRootCmd() *cobra.Command {
 	var f runFlags
+	var df dirFlags
 	root := &cobra.Command{
-		Use:   "rehearse [flags] SCENARIO.yaml",
+		Use:   "rehearse [flags] SCENARIO.yaml | MIGRATIONS_DIR",
 		Short: "Rehearse a PostgreSQL schema migration under old- and new-code traffic",
 		Long: `rehearse starts a throwaway PostgreSQL, loads production-sized synthetic data,
 drives old-code and new-code traffic side by side, runs the migration step by
@@ -94,13 +96,14 @@ Exit codes: 0 PASS, 1 FAIL, 2 the rehearsal could not run.`,
 			if len(args) == 0 {
 				return cmd.Help()
 			}
-			return rehearseTarget(cmd, args[0], f)
+			return rehearseTarget(cmd, args[0], f, df)
 		},
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.SuggestionsMinimumDistance = 2
 	f.register(root)
-	root.AddCommand(newValidateCmd())
+	df.register(root)
+	root.AddCommand(newValidateCmd(), newInitCmd())
 	root.AddCommand(newReportCmd(), newNightlyCmd(), newMergeCmd(), newSweepCmd())
 	root.AddCommand(newLintCmd(), newExplainCmd())
 	root.AddCommand(newDatagenCmd(), newProfileCmd(), newCacheCmd())
@@ -108,9 +111,15 @@ Exit codes: 0 PASS, 1 FAIL, 2 the rehearsal could not run.`,
 	return root
 }
 
-// rehearseTarget is where the root command's one argument goes. A
-// scenario file is rehearsed here; a directory argument (zero-config
-// mode) is routed from here too, before the scenario case.
-func rehearseTarget(cmd *cobra.Command, arg string, f runFlags) error {
+// rehearseTarget is where the root command's one argument goes: a
+// migration directory is rehearsed with nothing written (dir.go), a
+// scenario file as it says.
+func rehearseTarget(cmd *cobra.Command, arg string, f runFlags, df dirFlags) error {
+	if isDir(arg) {
+		return runDir(cmd, arg, f, df)
+	}
+	if used := usedDirFlags(cmd); len(used) > 0 {
+		return cannotRun(fmt.Errorf("%s apply to a migration directory, not to the scenario file %s", strings.Join(used, ", "), arg))
+	}
 	return runScenario(cmd, arg, f)
 }

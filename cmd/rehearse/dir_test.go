@@ -1,0 +1,295 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rehearse/rehearse/result"
+)
+
+// Zero-config rehearsals: `rehearse DIR` with tiny --rows and one-second
+// phases, on the local provider.
+var tiny = []string{"--provider", "local", "--rows", "3000", "--phase", "1s", "-q"}
+
+func runDirTest(t *testing.T, want int, args ...string) *result.Result {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "r.json")
+	// The test's own flags come after tiny's, so that they win.
+	code, out, errOut := run(t, append(append(append([]string{}, tiny...), args...), "--json", path)...)
+	if code != want {
+		t.Fatalf("exit %d, want %d\n%s\n%s", code, want, out, errOut)
+	}
+	return readResult(t, path)
+}
+
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func checkFailed(res *result.Result, name string) bool {
+	for _, c := range res.Verdict.Checks {
+		if c.Name == name && !c.Pass {
+			return true
+		}
+	}
+	return false
+}
+
+func hasQuery(res *result.Result, workload, query string) bool {
+	for _, w := range res.Workloads {
+		for _, q := range w.Queries {
+			if w.Name == workload && q.Name == query && q.Count > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func TestDirGolangMigrateExample(t *testing.T) {
+	res := runDirTest(t, exitFail, "../../scenarios/examples/migrations/golang-migrate")
+	if len(res.Steps) != 1 || res.Steps[0].Name != "000005_add_users_api_token" {
+		t.Fatalf("steps %+v, want the last file alone", res.Steps)
+	}
+	if strings.Join(res.Steps[0].Rewrote, ",") != "users" || !checkFailed(res, "forbid rewrite") {
+		t.Errorf("the volatile default's rewrite of users is not a failed check: rewrote %v, checks %+v", res.Steps[0].Rewrote, res.Verdict.Checks)
+	}
+	for _, q := range []string{"users.get", "users.update", "orders.list_by_user_id"} {
+		if !hasQuery(res, "old", q) {
+			t.Errorf("old-code query %s did not run", q)
+		}
+	}
+	if !hasQuery(res, "new", "users.get") {
+		t.Errorf("new code reading api_token did not run after the step")
+	}
+	if res.Inferred == nil || strings.Join(res.Inferred.Pending, ",") != "000005_add_users_api_token" || len(res.Inferred.Queries) == 0 {
+		t.Errorf("the result does not say what was inferred: %+v", res.Inferred)
+	}
+	if !strings.Contains(strings.Join(res.Inferred.DefaultChecks, ","), "max_lock_wait") {
+		t.Errorf("max_lock_wait is not listed as a default: %v", res.Inferred.DefaultChecks)
+	}
+	if len(res.Data.Tables) != 2 {
+		t.Errorf("data %+v, want users and orders loaded", res.Data)
+	}
+}
+
+func TestDirGooseExample(t *testing.T) {
+	res := runDirTest(t, exitFail, "../../scenarios/examples/migrations/goose")
+	if len(res.Steps) != 1 || res.Steps[0].Name != "20240305160000_require_invoice_currency" || res.Status != result.StatusCompleted {
+		t.Fatalf("status %s, steps %+v", res.Status, res.Steps)
+	}
+	if !checkFailed(res, "forbid scan_under_write_lock") {
+		t.Errorf("SET NOT NULL's scan of invoices under ACCESS EXCLUSIVE is not a failed check: %+v", res.Verdict.Checks)
+	}
+}
+
+func gitIn(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"}, args...)...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+}
+
+// The pull-request case: the branch drops a column old code reads. The
+// baseline also alters golang-migrate's own table, which must exist.
+func TestDirSinceDropColumnBreaksOldCode(t *testing.T) {
+	repo := t.TempDir()
+	dir := filepath.Join(repo, "db", "migrations")
+	writeFiles(t, dir, map[string]string{
+		"000001_users.up.sql":   "CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text, email text NOT NULL);",
+		"000001_users.down.sql": "DROP TABLE users;",
+		"000002_note.up.sql":    "ALTER TABLE schema_migrations ADD COLUMN note text;",
+	})
+	gitIn(t, repo, "init", "-q")
+	gitIn(t, repo, "add", ".")
+	gitIn(t, repo, "commit", "-qm", "base")
+	gitIn(t, repo, "checkout", "-qb", "drop-name")
+	writeFiles(t, dir, map[string]string{"000003_drop_name.up.sql": "ALTER TABLE users DROP COLUMN name;"})
+	gitIn(t, repo, "add", ".")
+	gitIn(t, repo, "commit", "-qm", "drop name")
+
+	// Lint with --since: history is context, only the branch's file has findings.
+	_, all, _ := run(t, "lint", dir, "--fail-on", "info")
+	_, branch, _ := run(t, "lint", dir, "--since", "main", "--fail-on", "info")
+	if !strings.Contains(all, "000002_note") || strings.Contains(branch, "000002_note") || !strings.Contains(branch, "000003_drop_name") {
+		t.Errorf("lint of the whole directory:\n%s\nlint --since main:\n%s\nwant 000002 only in the first, 000003 in the second", all, branch)
+	}
+
+	res := runDirTest(t, exitFail, dir, "--since", "main")
+	if len(res.Steps) != 1 || res.Steps[0].Name != "000003_drop_name" {
+		t.Fatalf("steps %+v, want the branch's file", res.Steps)
+	}
+	broken := false
+	for _, c := range res.Compatibility {
+		broken = broken || c.Workload == "old" && c.Query == "users.get" && c.AfterStep == "000003_drop_name" && !c.OK && c.SQLState == "42703" && c.Running
+	}
+	if !broken {
+		t.Errorf("old users.get is not shown breaking after 000003_drop_name with 42703: %+v", res.Compatibility)
+	}
+	if !strings.Contains(strings.Join(res.Verdict.Reasons, "\n"), "users.get after 000003_drop_name") {
+		t.Errorf("reasons %v do not name the query and the file", res.Verdict.Reasons)
+	}
+}
+
+func TestDirCreateIndexShowsWriteWaits(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "migrations")
+	writeFiles(t, dir, map[string]string{
+		"001_items.sql": "CREATE TABLE items (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, qty int NOT NULL);",
+		"002_index.sql": "CREATE INDEX items_name_idx ON items (name);",
+	})
+	res := runDirTest(t, exitFail, dir, "--rows", "300000")
+	if !checkFailed(res, "forbid scan_under_write_lock") {
+		t.Errorf("CREATE INDEX's scan under SHARE is not a failed check: %+v", res.Verdict.Checks)
+	}
+	writes := 0
+	for _, e := range res.LockWaits.Events {
+		// The blocker is the migration's session; what it shows as its
+		// statement can be the harness's lock-trace query run at the end of
+		// the step, so only the relation and the mode are asserted.
+		if e.Relation == "items" && e.Mode == "RowExclusiveLock" {
+			writes++
+		}
+	}
+	if writes == 0 {
+		t.Errorf("no write waited for CREATE INDEX: %+v", res.LockWaits.Events)
+	}
+}
+
+func TestDirBadInputs(t *testing.T) {
+	root := t.TempDir()
+	empty := filepath.Join(root, "empty")
+	writeFiles(t, empty, nil)
+	badBase := filepath.Join(root, "badbase")
+	writeFiles(t, badBase, map[string]string{
+		"001_a.sql": "CREATE TABLE a (id int PRIMARY KEY);\nINSERT INTO nope VALUES (1);",
+		"002_b.sql": "ALTER TABLE a ADD COLUMN x int;",
+	})
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{empty}, "no migration files (.sql) found"},
+		{[]string{badBase}, "001_a.sql:2:13: relation \"nope\" does not exist (SQLSTATE 42P01)"},
+		{[]string{badBase, "--since", "main"}, "git work tree"},
+		{[]string{badBase, "--from", "7"}, "no migration of version 7"},
+		{[]string{"testdata/pass.yaml", "--rows", "5"}, "--rows, --phase apply to a migration directory"},
+	} {
+		code, _, errOut := run(t, append(tc.args, tiny...)...)
+		if code != exitCannotRun || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}
+
+// A pending file that fails is that step's failure, with its SQLSTATE,
+// not a crash.
+func TestDirPendingFileFails(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "migrations")
+	writeFiles(t, dir, map[string]string{
+		"001_a.sql": "CREATE TABLE a (id int PRIMARY KEY, v text);",
+		"002_b.sql": "ALTER TABLE a ADD COLUMN x no_such_type;",
+	})
+	res := runDirTest(t, exitFail, dir)
+	if len(res.Steps) != 1 || res.Steps[0].SQLState != "42704" {
+		t.Errorf("steps %+v, want 002_b failing with 42704", res.Steps)
+	}
+}
+
+// init writes the scenario `rehearse DIR` runs: it validates, and running
+// it gives the same steps, queries and checks.
+func TestInitRoundTrip(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "migrations")
+	src := "../../scenarios/examples/migrations/golang-migrate"
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[e.Name()] = string(b)
+	}
+	writeFiles(t, dir, files)
+	out := filepath.Join(root, "rehearse.yaml")
+	if code, _, errOut := run(t, "init", dir, "-o", out, "--rows", "3000", "--phase", "1s"); code != 0 {
+		t.Fatalf("init: exit %d: %s", code, errOut)
+	}
+	if code, _, errOut := run(t, "init", dir, "-o", out); code != exitCannotRun || !strings.Contains(errOut, "--force") {
+		t.Errorf("init over an existing file: exit %d, %s", code, errOut)
+	}
+	if code, stdout, errOut := run(t, "validate", out); code != 0 {
+		t.Fatalf("validate: exit %d: %s %s", code, stdout, errOut)
+	}
+	fromDir := runDirTest(t, exitFail, dir)
+	path := filepath.Join(t.TempDir(), "r.json")
+	if code, _, errOut := run(t, out, "--provider", "local", "-q", "--json", path); code != exitFail {
+		t.Fatalf("run the written scenario: exit %d: %s", code, errOut)
+	}
+	fromFile := readResult(t, path)
+	for _, part := range []struct {
+		name      string
+		got, want string
+	}{
+		{"steps", stepList(fromFile), stepList(fromDir)},
+		{"queries", queryList(fromFile), queryList(fromDir)},
+		{"checks", checkList(fromFile), checkList(fromDir)},
+		{"tables", tableList(fromFile), tableList(fromDir)},
+	} {
+		if part.got != part.want {
+			t.Errorf("%s: the written scenario gives %s, rehearse DIR %s", part.name, part.got, part.want)
+		}
+	}
+}
+
+func stepList(r *result.Result) string {
+	var out []string
+	for _, s := range r.Steps {
+		out = append(out, s.Name)
+	}
+	return strings.Join(out, ",")
+}
+
+func queryList(r *result.Result) string {
+	var out []string
+	for _, w := range r.Workloads {
+		for _, q := range w.Queries {
+			out = append(out, w.Name+":"+q.Name)
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+func checkList(r *result.Result) string {
+	var out []string
+	for _, c := range r.Verdict.Checks {
+		out = append(out, c.Name+"="+c.Limit)
+	}
+	return strings.Join(out, ",")
+}
+
+func tableList(r *result.Result) string {
+	var out []string
+	for _, t := range r.Data.Tables {
+		out = append(out, t.Name+":"+itoa(t.Rows))
+	}
+	return strings.Join(out, ",")
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
