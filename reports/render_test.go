@@ -313,6 +313,7 @@ func TestSuiteOutcome(t *testing.T) {
 	pass := &result.Result{Status: result.StatusCompleted, Verdict: result.Verdict{Pass: true}}
 	fail := &result.Result{Status: result.StatusCompleted}
 	aborted := &result.Result{Status: result.StatusAborted, Verdict: result.Verdict{Pass: true}}
+	invalid := &result.Result{Status: result.StatusCompleted, Verdict: result.Verdict{Invalid: true, InvalidReason: "harness starved"}}
 	for _, tc := range []struct {
 		s    reports.Suite
 		want reports.Outcome
@@ -320,6 +321,7 @@ func TestSuiteOutcome(t *testing.T) {
 		{reports.Suite{Result: pass}, reports.OutcomePass},
 		{reports.Suite{Result: fail}, reports.OutcomeFail},
 		{reports.Suite{Result: aborted}, reports.OutcomeCannotRun},
+		{reports.Suite{Result: invalid}, reports.OutcomeCannotRun},
 		{reports.Suite{Err: "no"}, reports.OutcomeCannotRun},
 	} {
 		if got := tc.s.Outcome(); got != tc.want {

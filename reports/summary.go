@@ -35,14 +35,16 @@ type Outcome int
 const (
 	OutcomePass Outcome = iota
 	OutcomeFail
-	// OutcomeCannotRun: the rehearsal did not start or stopped part way.
+	// OutcomeCannotRun: the rehearsal did not start or stopped part way,
+	// or it ran but cannot be judged (Verdict.Invalid: the harness was
+	// starved), which exits 2 for a single rehearsal too.
 	OutcomeCannotRun
 )
 
 // Outcome tells whether the suite passed, failed or could not run.
 func (s Suite) Outcome() Outcome {
 	switch {
-	case s.Result == nil || s.Result.Status != result.StatusCompleted:
+	case s.Result == nil || s.Result.Status != result.StatusCompleted || s.Result.Verdict.Invalid:
 		return OutcomeCannotRun
 	case !s.Result.Verdict.Pass:
 		return OutcomeFail
