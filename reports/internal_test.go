@@ -295,3 +295,18 @@ func hugeResult() *result.Result {
 	r.Verdict.Pass = false
 	return r
 }
+
+func TestLintRowsShowProof(t *testing.T) {
+	t.Parallel()
+	r := &result.Result{Lint: []result.LintFinding{
+		{Rule: "a", Proof: "confirmed"},
+		{Rule: "b", Proof: "mismatch", ProofDetail: "no rewrite seen"},
+		{Rule: "c", Proof: "not exercised"},
+	}}
+	rows := lintRows(r)
+	for i, want := range []string{"not run (confirmed)", "not run — MISMATCH with the rule: no rewrite seen", "not run"} {
+		if rows[i].Observed != want {
+			t.Errorf("%s: observed %q, want %q", r.Lint[i].Rule, rows[i].Observed, want)
+		}
+	}
+}

@@ -25,9 +25,22 @@ func lintRows(r *result.Result) []lintRow {
 			row.Observed = observedLock(s, f.Relation)
 			row.Hurt = hurtDuring(r.LockWaits.Events, f.Step, f.Relation)
 		}
+		row.Observed += proofNote(f)
 		rows = append(rows, row)
 	}
 	return rows
+}
+
+// proofNote says whether the measurement bore the rule out; a mismatch is
+// spelled out, since it means the rule or the rehearsal is wrong.
+func proofNote(f result.LintFinding) string {
+	switch f.Proof {
+	case "confirmed":
+		return " (confirmed)"
+	case "mismatch":
+		return " — MISMATCH with the rule: " + f.ProofDetail
+	}
+	return ""
 }
 
 func lockText(mode, relation string) string {
