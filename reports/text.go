@@ -72,7 +72,7 @@ func blockingScans(scans []result.TableScan) string {
 	var parts []string
 	for _, sc := range scans {
 		if sc.BlocksWrites {
-			parts = append(parts, fmt.Sprintf("%s (%s rows read)", sc.Relation, human.Count(sc.Rows)))
+			parts = append(parts, fmt.Sprintf("%s (%s)", sc.Relation, human.RowsRead(sc.Rows, sc.Passes)))
 		}
 	}
 	return strings.Join(parts, "\n")

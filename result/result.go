@@ -217,6 +217,9 @@ type StatementTrace struct {
 type TableScan struct {
 	Relation string `json:"relation"`
 	Rows     int64  `json:"rows"`
+	// Passes is how many sequential scans read those rows: an index build
+	// reads the table once more, so Rows can be a multiple of its size.
+	Passes int64 `json:"passes,omitempty"`
 	// Mode is the lock the statement held on the table at its end.
 	Mode string `json:"mode"`
 	// BlocksWrites is set when that lock blocks INSERT, UPDATE and DELETE

@@ -32,7 +32,7 @@ func Hazards(r *result.Result) []result.Hazard {
 			// A rewrite reads the table too; its hazard already says so.
 			if sc.BlocksWrites && !slices.Contains(s.Rewrote, sc.Relation) {
 				add("scan "+s.Name+sc.Relation, result.Hazard{
-					What: fmt.Sprintf("step %s read all of %s (%s rows read) holding %s: writes waited for the whole scan", s.Name, sc.Relation, human.Count(sc.Rows), sc.Mode),
+					What: fmt.Sprintf("step %s read all of %s (%s) holding %s: writes waited for the whole scan", s.Name, sc.Relation, human.RowsRead(sc.Rows, sc.Passes), sc.Mode),
 					Fix:  scanFix(s),
 				})
 			}

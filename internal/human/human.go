@@ -62,3 +62,13 @@ func Clip(s string, n int) string {
 	r := []rune(s)
 	return string(r[:n-1]) + "…"
 }
+
+// RowsRead says how many rows sequential scans read and, when there was more
+// than one pass (an index build reads its table again), in how many: the
+// rows then exceed the table's size.
+func RowsRead(rows, passes int64) string {
+	if passes > 1 {
+		return fmt.Sprintf("%s rows read in %d passes", Count(rows), passes)
+	}
+	return Count(rows) + " rows read"
+}

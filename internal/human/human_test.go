@@ -47,3 +47,13 @@ func TestClip(t *testing.T) {
 		}
 	}
 }
+
+func TestRowsRead(t *testing.T) {
+	t.Parallel()
+	if got := RowsRead(2000, 1); got != "2,000 rows read" {
+		t.Errorf("one pass: %q", got)
+	}
+	if got := RowsRead(6000, 3); got != "6,000 rows read in 3 passes" {
+		t.Errorf("three passes: %q", got)
+	}
+}

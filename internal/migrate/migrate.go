@@ -92,7 +92,7 @@ func (r *Runner) Run(ctx context.Context, step *scenarios.Step) result.Step {
 	if err != nil {
 		return failed(out, err, pos)
 	}
-	out.Rewrote = rewritten(before, after)
+	out.Rewrote = rewritten(before, after, nil)
 	return out
 }
 

@@ -22,8 +22,12 @@ type tracer struct {
 	locks map[string]*tracedLock // relation → strongest lock so far
 	files map[uint32]relFile     // table → relfilenode after the last statement
 	scans map[uint32]tableReads  // table → sequential reads so far in this transaction
-	stmts []result.StatementTrace
-	began []time.Time // start of each traced statement
+	// existed holds the tables there were before the step: one the step
+	// creates is invisible to every other session until COMMIT, so its
+	// scans and rewrites block nobody.
+	existed map[uint32]bool
+	stmts   []result.StatementTrace
+	began   []time.Time // start of each traced statement
 }
 
 type tracedLock struct {
@@ -32,8 +36,8 @@ type tracedLock struct {
 }
 
 type tableReads struct {
-	name string
-	rows int64
+	name         string
+	rows, passes int64
 }
 
 func newTracer(ctx context.Context, conn *pgx.Conn) (*tracer, error) {
@@ -41,6 +45,10 @@ func newTracer(ctx context.Context, conn *pgx.Conn) (*tracer, error) {
 	var err error
 	if t.files, err = relfilenodes(ctx, conn); err != nil {
 		return nil, err
+	}
+	t.existed = make(map[uint32]bool, len(t.files))
+	for oid := range t.files {
+		t.existed[oid] = true
 	}
 	if t.scans, err = seqReads(ctx, conn); err != nil {
 		return nil, err
@@ -61,13 +69,13 @@ func (t *tracer) after(ctx context.Context, stmt scenarios.Statement, started ti
 	if err != nil {
 		return err
 	}
-	trace.Rewrote = rewritten(t.files, files)
+	trace.Rewrote = rewritten(t.files, files, t.existed)
 	t.files = files
 	scans, err := seqReads(ctx, t.conn)
 	if err != nil {
 		return err
 	}
-	trace.Scans = scanned(t.scans, scans, modes)
+	trace.Scans = scanned(t.scans, scans, modes, t.existed)
 	t.scans = scans
 	t.stmts = append(t.stmts, trace)
 	t.began = append(t.began, started)
@@ -133,14 +141,14 @@ WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND l.r
 // seqReads reads how many rows this transaction read by sequential scans, per
 // table; pg_stat_xact_user_tables includes the transaction's own activity.
 func seqReads(ctx context.Context, conn *pgx.Conn) (map[uint32]tableReads, error) {
-	rows, err := conn.Query(ctx, `SELECT relid, relid::regclass::text, coalesce(seq_tup_read, 0) FROM pg_stat_xact_user_tables`)
+	rows, err := conn.Query(ctx, `SELECT relid, relid::regclass::text, coalesce(seq_tup_read, 0), coalesce(seq_scan, 0) FROM pg_stat_xact_user_tables`)
 	if err != nil {
 		return nil, fmt.Errorf("read table scans: %w", err)
 	}
 	reads := map[uint32]tableReads{}
 	var oid uint32
 	var r tableReads
-	_, err = pgx.ForEachRow(rows, []any{&oid, &r.name, &r.rows}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&oid, &r.name, &r.rows, &r.passes}, func() error {
 		reads[oid] = r
 		return nil
 	})
@@ -151,13 +159,15 @@ func seqReads(ctx context.Context, conn *pgx.Conn) (map[uint32]tableReads, error
 }
 
 // scanned lists the tables read sequentially between two snapshots, with the
-// lock the statement held on each.
-func scanned(before, after map[uint32]tableReads, modes map[string]string) []result.TableScan {
+// lock the statement held on each. Only a table that existed before the step
+// can block another session's writes.
+func scanned(before, after map[uint32]tableReads, modes map[string]string, existed map[uint32]bool) []result.TableScan {
 	out := []result.TableScan{}
 	for oid, a := range after {
 		if n := a.rows - before[oid].rows; n > 0 {
 			mode := modes[a.name]
-			out = append(out, result.TableScan{Relation: a.name, Rows: n, Mode: mode, BlocksWrites: pglock.BlocksWrites(mode)})
+			out = append(out, result.TableScan{Relation: a.name, Rows: n, Passes: a.passes - before[oid].passes,
+				Mode: mode, BlocksWrites: existed[oid] && pglock.BlocksWrites(mode)})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Relation < out[j].Relation })
@@ -191,9 +201,15 @@ type relFile struct {
 	node uint32
 }
 
-func rewritten(before, after map[uint32]relFile) []string {
+// rewritten lists the tables whose relfilenode changed; with existed, only
+// those that were there before the step (a rewrite of the step's own new
+// table blocks nobody).
+func rewritten(before, after map[uint32]relFile, existed map[uint32]bool) []string {
 	out := []string{}
 	for oid, b := range before {
+		if existed != nil && !existed[oid] {
+			continue
+		}
 		if a, ok := after[oid]; ok && a.node != b.node {
 			out = append(out, a.name)
 		}
