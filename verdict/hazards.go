@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/rehearse/rehearse/internal/human"
+	"github.com/rehearse/rehearse/internal/pgsql"
 	"github.com/rehearse/rehearse/result"
 )
 
@@ -33,7 +34,7 @@ func Hazards(r *result.Result) []result.Hazard {
 			if sc.BlocksWrites && !slices.Contains(s.Rewrote, sc.Relation) {
 				add("scan "+s.Name+sc.Relation, result.Hazard{
 					What: fmt.Sprintf("step %s read all of %s (%s) holding %s: writes waited for the whole scan", s.Name, sc.Relation, human.RowsRead(sc.Rows, sc.Passes), sc.Mode),
-					Fix:  scanFix(s),
+					Fix:  scanFix(s, sc.Relation),
 				})
 			}
 		}
@@ -86,9 +87,11 @@ func lockOf(s result.Step, relation string) string {
 
 // scanFix names the safe form of a statement that scanned under a
 // write-blocking lock.
-func scanFix(s result.Step) string {
-	sql := strings.ToUpper(stepSQL(s))
+func scanFix(s result.Step, relation string) string {
+	sql := strings.ToUpper(scanningSQL(s, relation))
 	switch {
+	case strings.HasPrefix(sql, "UPDATE") || strings.HasPrefix(sql, "DELETE") || strings.HasPrefix(sql, "WITH"):
+		return "run the " + strings.Fields(sql)[0] + " as a batched step (batch:) of its own, outside the transaction whose DDL holds the lock: each batch then holds only row locks"
 	case strings.Contains(sql, "SET NOT NULL"):
 		return "add CHECK (col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT it (no write lock), then SET NOT NULL uses the check and skips the scan"
 	case strings.Contains(sql, "CREATE INDEX") || strings.Contains(sql, "UNIQUE"):
@@ -98,6 +101,20 @@ func scanFix(s result.Step) string {
 	default:
 		return "split the change so that the scan runs under a lock that lets writes through (NOT VALID then VALIDATE, CONCURRENTLY)"
 	}
+}
+
+// scanningSQL is the statement of the step that read relation under a lock
+// blocking writes, so that the fix fits the statement that did the harm;
+// the whole step's SQL when statements were not traced.
+func scanningSQL(s result.Step, relation string) string {
+	for _, st := range s.Statements {
+		for _, sc := range st.Scans {
+			if sc.Relation == relation && sc.BlocksWrites {
+				return st.SQL[pgsql.SkipSpaceAndComments(st.SQL, 0):]
+			}
+		}
+	}
+	return stepSQL(s)
 }
 
 func stepSQL(s result.Step) string {
