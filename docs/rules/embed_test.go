@@ -11,16 +11,7 @@ import (
 // pending are the rules that have no page yet: `rehearse explain` prints
 // their registry entry instead. The list may only shrink: a rule that gets
 // a page must leave it, and a new rule must come with a page.
-var pending = map[string]bool{
-	"concurrently-in-transaction": true, "drop-index-not-concurrent": true, "partition-detach-not-concurrent": true,
-	"partition-attach-scan": true, "refresh-matview-not-concurrent": true, "table-rewrite": true, "drop-primary-key": true,
-	"alter-domain-add-constraint": true, "truncate-cascade": true, "drop-database": true, "drop-not-null": true,
-	"enum-add-value-in-transaction": true, "duplicate-column-assignment": true, "identifier-too-long": true,
-	"transaction-nesting": true, "uncommitted-transaction": true, "lock-queue": true, "prefer-bigint": true,
-	"prefer-identity": true, "prefer-text": true, "char-type": true, "prefer-timestamptz": true,
-	"prefer-robust-stmts": true, "table-schema": true, "enum-value-ordering": true,
-	"create-domain-with-constraint": true, "missing-statement-timeout": true,
-}
+var pending = map[string]bool{}
 
 // Every rule of the registry, and every suppression finding, has a page
 // that starts with its id.
