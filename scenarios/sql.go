@@ -32,8 +32,19 @@ func noTransactionReason(n *pg_query.Node) string {
 		return "DROP DATABASE"
 	case n.GetAlterSystemStmt() != nil:
 		return "ALTER SYSTEM"
+	case detachesConcurrently(n.GetAlterTableStmt()):
+		return "DETACH PARTITION CONCURRENTLY"
 	}
 	return ""
+}
+
+func detachesConcurrently(alter *pg_query.AlterTableStmt) bool {
+	for _, c := range alter.GetCmds() {
+		if cmd := c.GetAlterTableCmd(); cmd.GetSubtype() == pg_query.AlterTableType_AT_DetachPartition && cmd.GetDef().GetPartitionCmd().GetConcurrent() {
+			return true
+		}
+	}
+	return false
 }
 
 func hasOption(opts []*pg_query.Node, name string) bool {
