@@ -1,6 +1,8 @@
 package autoscenario
 
 import (
+	"maps"
+	"slices"
 	"sort"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -56,7 +58,7 @@ func (a *analysis) step(name, sql string) {
 }
 
 func (a *analysis) touchedTables() []string {
-	out := sortedKeys(a.touched)
+	out := slices.Sorted(maps.Keys(a.touched))
 	sort.Strings(out)
 	return out
 }

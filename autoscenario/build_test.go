@@ -1,9 +1,11 @@
 package autoscenario
 
 import (
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -105,7 +107,7 @@ func TestInfersOldCodeTrafficFromTheBaseline(t *testing.T) {
 	} {
 		q := old[name]
 		if q == nil {
-			t.Errorf("no old query %s (have %v)", name, sortedKeys(old))
+			t.Errorf("no old query %s (have %v)", name, slices.Sorted(maps.Keys(old)))
 			continue
 		}
 		if q.SQL != sql {

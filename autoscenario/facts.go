@@ -1,6 +1,8 @@
 package autoscenario
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -181,7 +183,7 @@ type childFK struct {
 // references lists the foreign keys of tables that point at table.
 func (f *facts) references(table string) []childFK {
 	var out []childFK
-	for _, name := range sortedKeys(f.tables) {
+	for _, name := range slices.Sorted(maps.Keys(f.tables)) {
 		for _, k := range f.tables[name].fks {
 			if k.parent == table {
 				out = append(out, childFK{name, k})

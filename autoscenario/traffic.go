@@ -2,7 +2,9 @@ package autoscenario
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -27,7 +29,7 @@ func (p *Plan) traffic(sc *scenarios.Scenario, a *analysis, o Options) {
 		tables[name] = true
 	}
 	old := &querySet{src: argSource{a: a, cat: a.base, f: a.baseFacts}}
-	for _, name := range sortedKeys(tables) {
+	for _, name := range slices.Sorted(maps.Keys(tables)) {
 		old.table(name, a.base.Table(name), a.baseFacts.table(name))
 	}
 	p.Notes = append(p.Notes, old.notes...)

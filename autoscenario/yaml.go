@@ -2,6 +2,8 @@ package autoscenario
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -46,7 +48,7 @@ func (p *Plan) YAML(command string) []byte {
 	}
 	if len(th.MaxErrorRate) > 0 {
 		var parts []string
-		for _, k := range sortedKeys(th.MaxErrorRate) {
+		for _, k := range slices.Sorted(maps.Keys(th.MaxErrorRate)) {
 			parts = append(parts, fmt.Sprintf("%s: %g", k, th.MaxErrorRate[k]))
 		}
 		line("  max_error_rate: {%s}   # share of failed queries per workload", strings.Join(parts, ", "))
@@ -79,7 +81,7 @@ func (p *Plan) writeData(b *strings.Builder) {
 	line("  # Columns are filled from the catalog (types, CHECKs, references, uniques);")
 	line("  # describe one under columns: to choose its values (see docs/scenario.md).")
 	line("  tables:")
-	for _, name := range sortedKeys(p.rows) {
+	for _, name := range slices.Sorted(maps.Keys(p.rows)) {
 		comment := ""
 		if touched[name] {
 			comment = "   # touched by the pending files"

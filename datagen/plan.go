@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -189,7 +190,7 @@ func tableOrder(data scenarios.Data, order []string) ([]string, []error) {
 		}
 		seen[name] = true
 	}
-	for _, name := range sortedKeys(data.Tables) {
+	for _, name := range slices.Sorted(maps.Keys(data.Tables)) {
 		if !seen[name] {
 			names = append(names, name)
 		}
@@ -286,7 +287,7 @@ func (pl *planner) planTable(p *tablePlan) []error {
 	t := p.t
 	p.ordered = pl.profileOrdered(p)
 	var errs []error
-	for _, colName := range sortedKeys(spec.Columns) {
+	for _, colName := range slices.Sorted(maps.Keys(spec.Columns)) {
 		if _, ok := t.byName[colName]; !ok {
 			errs = append(errs, fmt.Errorf("column %q does not exist", colName))
 		}
@@ -783,13 +784,4 @@ func refKind(c *column) kind {
 		return kindBool
 	}
 	return kindOther
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -66,7 +67,7 @@ func Suppress(findings []Finding, steps []*scenarios.Step, read func(file string
 	starts := statementStarts(steps)
 	byFile := map[string][]*Suppression{}
 	var files []string
-	for _, file := range sortedKeys(starts) {
+	for _, file := range slices.Sorted(maps.Keys(starts)) {
 		text, err := read(file)
 		if err != nil {
 			continue
@@ -251,13 +252,4 @@ func statementStarts(steps []*scenarios.Step) map[string]map[int]bool {
 		}
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

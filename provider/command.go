@@ -7,9 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
-	"sort"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -82,7 +83,7 @@ func (c Command) Start(ctx context.Context, cfg Config) (*Instance, error) {
 	inst := NewInstance(dsn, "command", map[string]string{}, destroy)
 	inst.SetKill(func() { _ = inst.Stop(context.Background()) })
 	if len(cfg.Settings) > 0 {
-		inst.Warnings = append(inst.Warnings, "settings not applied to a clone (set them in the clone engine): "+strings.Join(sortedKeys(cfg.Settings), ", "))
+		inst.Warnings = append(inst.Warnings, "settings not applied to a clone (set them in the clone engine): "+strings.Join(slices.Sorted(maps.Keys(cfg.Settings)), ", "))
 	}
 	return inst, nil
 }
@@ -177,13 +178,4 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, " / ")
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

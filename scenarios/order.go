@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -10,7 +12,7 @@ import (
 // Tables of a reference cycle (which validation rejects) come last, by name.
 func (s *Scenario) LoadOrder() []string {
 	g := s.refGraph()
-	names := sortedKeys(g.keys)
+	names := slices.Sorted(maps.Keys(g.keys))
 	done := make(map[string]bool, len(names))
 	order := make([]string, 0, len(names))
 	for len(order) < len(names) {
@@ -39,7 +41,7 @@ type refGraph struct {
 
 func (s *Scenario) refGraph() refGraph {
 	g := refGraph{keys: map[string]string{}, edges: map[string]map[string]string{}}
-	for _, key := range sortedKeys(s.Data.Tables) {
+	for _, key := range slices.Sorted(maps.Keys(s.Data.Tables)) {
 		if n := normalizeTable(key); g.keys[n] == "" {
 			g.keys[n] = key
 		}
@@ -53,7 +55,7 @@ func (s *Scenario) refGraph() refGraph {
 }
 
 func (g refGraph) addEdges(from string, t *Table) {
-	for _, col := range sortedKeys(t.Columns) {
+	for _, col := range slices.Sorted(maps.Keys(t.Columns)) {
 		v := t.Columns[col]
 		if v == nil || v.Ref == "" {
 			continue
@@ -111,7 +113,7 @@ func (g refGraph) cycles() [][]string {
 	visit = func(n string) {
 		color[n] = grey
 		stack = append(stack, n)
-		for _, to := range sortedKeys(g.edges[n]) {
+		for _, to := range slices.Sorted(maps.Keys(g.edges[n])) {
 			switch color[to] {
 			case white:
 				visit(to)
@@ -126,7 +128,7 @@ func (g refGraph) cycles() [][]string {
 		stack = stack[:len(stack)-1]
 		color[n] = black
 	}
-	for _, n := range sortedKeys(g.keys) {
+	for _, n := range slices.Sorted(maps.Keys(g.keys)) {
 		if color[n] == white {
 			visit(n)
 		}

@@ -2,7 +2,9 @@ package scenarios
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -222,14 +224,14 @@ func (c *checker) checkOverrides(p keyPath, fp *FromProfile, names map[string]bo
 	for _, q := range queries {
 		byName[q.Name] = q
 	}
-	for _, name := range sortedKeys(fp.ArgsOverride) {
+	for _, name := range slices.Sorted(maps.Keys(fp.ArgsOverride)) {
 		q, known := byName[name]
 		if !known {
-			c.addKeyf(p.key(name), "no statement %q among the profile's%s", name, didYouMean(name, sortedKeys(names)))
+			c.addKeyf(p.key(name), "no statement %q among the profile's%s", name, didYouMean(name, slices.Sorted(maps.Keys(names))))
 			ok = false
 			continue
 		}
-		for _, k := range sortedKeys(fp.ArgsOverride[name]) {
+		for _, k := range slices.Sorted(maps.Keys(fp.ArgsOverride[name])) {
 			kp := p.key(name).key(k)
 			n, err := strconv.Atoi(strings.TrimPrefix(k, "$"))
 			if err != nil || n < 1 || n > len(q.Args) {

@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -128,7 +129,7 @@ func (c *checker) checkPostgres() {
 	if v := c.s.Postgres.Version; v != "" && !versionRe.MatchString(v) {
 		c.addf(p.key("version"), "must be a major version such as 16, got %q", v)
 	}
-	for _, k := range sortedKeys(c.s.Postgres.Settings) {
+	for _, k := range slices.Sorted(maps.Keys(c.s.Postgres.Settings)) {
 		sp := p.key("settings").key(k)
 		if !settingNameRe.MatchString(k) {
 			c.addKeyf(sp, "%q is not a setting name (lower-case letters, digits, _ and .)", k)
@@ -443,13 +444,4 @@ func formatParams(nums []int) string {
 		parts[i] = fmt.Sprintf("$%d", n)
 	}
 	return strings.Join(parts, ", ")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

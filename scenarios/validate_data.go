@@ -1,7 +1,9 @@
 package scenarios
 
 import (
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -10,7 +12,7 @@ import (
 
 func (c *checker) checkData() {
 	p := root().key("data").key("tables")
-	for _, name := range sortedKeys(c.s.Data.Tables) {
+	for _, name := range slices.Sorted(maps.Keys(c.s.Data.Tables)) {
 		norm := normalizeTable(name)
 		if prev, dup := c.tables[norm]; dup {
 			c.addKeyf(p.key(name), "same table as data.tables.%s", prev)
@@ -18,7 +20,7 @@ func (c *checker) checkData() {
 		}
 		c.tables[norm] = name
 	}
-	for _, name := range sortedKeys(c.s.Data.Tables) {
+	for _, name := range slices.Sorted(maps.Keys(c.s.Data.Tables)) {
 		c.checkTable(p.key(name), name, c.s.Data.Tables[name])
 	}
 	c.checkCycles()
@@ -42,7 +44,7 @@ func (c *checker) checkTable(p keyPath, name string, t *Table) {
 			c.addKeyf(p, "no table %q in the schema%s", name, didYouMean(name, c.base.TableNames()))
 		}
 	}
-	for _, colName := range sortedKeys(t.Columns) {
+	for _, colName := range slices.Sorted(maps.Keys(t.Columns)) {
 		cp := p.key("columns").key(colName)
 		col := c.checkColumn(cp, ct, colName)
 		c.checkValueSpec(cp, t.Columns[colName], col)
@@ -286,7 +288,7 @@ func (c *checker) checkStepRef(p keyPath, name string) (int, bool) {
 	}
 	i, ok := c.steps[name]
 	if !ok {
-		c.addf(p, "no migration step named %q%s", name, didYouMean(name, sortedKeys(c.steps)))
+		c.addf(p, "no migration step named %q%s", name, didYouMean(name, slices.Sorted(maps.Keys(c.steps))))
 	}
 	return i, ok
 }
@@ -388,7 +390,7 @@ func (c *checker) checkThresholds() {
 	if r := th.P99Regression; r != nil && (!(*r > 0) || math.IsInf(*r, 1)) {
 		c.addf(p.key("p99_regression"), "must be > 0 (a ratio such as 2.0), got %s", num(*r))
 	}
-	for _, name := range sortedKeys(th.MaxErrorRate) {
+	for _, name := range slices.Sorted(maps.Keys(th.MaxErrorRate)) {
 		c.checkErrorRate(p.key("max_error_rate").key(name), name, th.MaxErrorRate[name])
 	}
 }

@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/rehearse/rehearse/internal/pgsql"
@@ -168,7 +170,7 @@ func (c *checker) checkBackgroundTrigger(p keyPath, b *Background) {
 		c.checkStepRef(p.key("start_after"), b.StartAfter)
 	case b.StartAt != "" && b.StartAt != PhaseBaseline && b.StartAt != PhaseCooldown:
 		if _, ok := c.steps[b.StartAt]; !ok {
-			phases := append([]string{PhaseBaseline, PhaseCooldown}, sortedKeys(c.steps)...)
+			phases := append([]string{PhaseBaseline, PhaseCooldown}, slices.Sorted(maps.Keys(c.steps))...)
 			c.addf(p.key("start_at"), "no phase named %q%s: use baseline, cooldown or a step name", b.StartAt, didYouMean(b.StartAt, phases))
 		}
 	}
