@@ -38,3 +38,15 @@ func TestConfigSetsTheApplicationNameLast(t *testing.T) {
 		t.Error("a malformed DSN must be an error")
 	}
 }
+
+func TestTraceCommentRoundTrip(t *testing.T) {
+	t.Parallel()
+	query := TraceComment("ALTER TABLE users\n  ADD COLUMN c int /* why */") + "SELECT 1"
+	stmt, ok := TracedStatement(query)
+	if !ok || stmt != "ALTER TABLE users ADD COLUMN c int / * why * /" {
+		t.Errorf("TracedStatement(%q) = %q, %v", query, stmt, ok)
+	}
+	if _, ok := TracedStatement("SELECT 1"); ok {
+		t.Error("an ordinary query read as a trace query")
+	}
+}

@@ -334,6 +334,9 @@ WHERE a.pid = ANY($1)`, pids)
 	_, err = pgx.ForEachRow(res, []any{&pid, &app, &query, &relation, &mode}, func() error {
 		s := sessions[pid]
 		if s == nil {
+			if stmt, ok := dbconn.TracedStatement(query); ok && stmt != "" {
+				query = stmt
+			}
 			s = &session{app: app, query: query, held: map[string]string{}}
 			sessions[pid] = s
 		}

@@ -71,7 +71,7 @@ func (r *Runner) Run(ctx context.Context, step *scenarios.Step) result.Step {
 	if step.Batch != nil {
 		pos = step.Batch.SQLPos
 	}
-	before, err := relfilenodes(ctx, r.conn)
+	before, err := relfilenodes(ctx, r.conn, "")
 	if err != nil {
 		return failed(out, err, pos)
 	}
@@ -88,7 +88,7 @@ func (r *Runner) Run(ctx context.Context, step *scenarios.Step) result.Step {
 	if err != nil {
 		return failed(out, err, pos)
 	}
-	after, err := relfilenodes(context.WithoutCancel(ctx), r.conn)
+	after, err := relfilenodes(context.WithoutCancel(ctx), r.conn, "")
 	if err != nil {
 		return failed(out, err, pos)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/rehearse/rehearse/internal/dbconn"
 	"github.com/rehearse/rehearse/internal/pglock"
 	"github.com/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/scenarios"
@@ -43,14 +44,14 @@ type tableReads struct {
 func newTracer(ctx context.Context, conn *pgx.Conn) (*tracer, error) {
 	t := &tracer{conn: conn, locks: map[string]*tracedLock{}}
 	var err error
-	if t.files, err = relfilenodes(ctx, conn); err != nil {
+	if t.files, err = relfilenodes(ctx, conn, ""); err != nil {
 		return nil, err
 	}
 	t.existed = make(map[uint32]bool, len(t.files))
 	for oid := range t.files {
 		t.existed[oid] = true
 	}
-	if t.scans, err = seqReads(ctx, conn); err != nil {
+	if t.scans, err = seqReads(ctx, conn, ""); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -61,17 +62,20 @@ func (t *tracer) after(ctx context.Context, stmt scenarios.Statement, started ti
 	ended := time.Now()
 	trace := result.StatementTrace{SQL: stmt.SQL, DurationMS: msSince(started, ended),
 		Locks: []result.StepLock{}, Rewrote: []string{}, Scans: []result.TableScan{}}
-	modes, err := t.observeLocks(ctx, started, &trace)
+	// The trace queries name stmt: while they run, a wait on the locks stmt
+	// took must name stmt as its blocker, not them.
+	comment := dbconn.TraceComment(stmt.SQL)
+	modes, err := t.observeLocks(ctx, comment, started, &trace)
 	if err != nil {
 		return err
 	}
-	files, err := relfilenodes(ctx, t.conn)
+	files, err := relfilenodes(ctx, t.conn, comment)
 	if err != nil {
 		return err
 	}
 	trace.Rewrote = rewritten(t.files, files, t.existed)
 	t.files = files
-	scans, err := seqReads(ctx, t.conn)
+	scans, err := seqReads(ctx, t.conn, comment)
 	if err != nil {
 		return err
 	}
@@ -84,8 +88,8 @@ func (t *tracer) after(ctx context.Context, stmt scenarios.Statement, started ti
 
 // observeLocks reads the session's relation locks, notes the ones this
 // statement took or strengthened, and returns the current mode per relation.
-func (t *tracer) observeLocks(ctx context.Context, started time.Time, trace *result.StatementTrace) (map[string]string, error) {
-	rows, err := t.conn.Query(ctx, ownLocksSQL)
+func (t *tracer) observeLocks(ctx context.Context, comment string, started time.Time, trace *result.StatementTrace) (map[string]string, error) {
+	rows, err := t.conn.Query(ctx, comment+ownLocksSQL)
 	if err != nil {
 		return nil, fmt.Errorf("read own locks: %w", err)
 	}
@@ -140,8 +144,8 @@ WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND l.r
 
 // seqReads reads how many rows this transaction read by sequential scans, per
 // table; pg_stat_xact_user_tables includes the transaction's own activity.
-func seqReads(ctx context.Context, conn *pgx.Conn) (map[uint32]tableReads, error) {
-	rows, err := conn.Query(ctx, `SELECT relid, relid::regclass::text, coalesce(seq_tup_read, 0), coalesce(seq_scan, 0) FROM pg_stat_xact_user_tables`)
+func seqReads(ctx context.Context, conn *pgx.Conn, comment string) (map[uint32]tableReads, error) {
+	rows, err := conn.Query(ctx, comment+`SELECT relid, relid::regclass::text, coalesce(seq_tup_read, 0), coalesce(seq_scan, 0) FROM pg_stat_xact_user_tables`)
 	if err != nil {
 		return nil, fmt.Errorf("read table scans: %w", err)
 	}
@@ -176,8 +180,8 @@ func scanned(before, after map[uint32]tableReads, modes map[string]string, exist
 
 // relfilenodes maps each user table to its relfilenode: a change means the
 // table was rewritten.
-func relfilenodes(ctx context.Context, conn *pgx.Conn) (map[uint32]relFile, error) {
-	rows, err := conn.Query(ctx, `SELECT c.oid, c.oid::regclass::text, c.relfilenode FROM pg_class c
+func relfilenodes(ctx context.Context, conn *pgx.Conn, comment string) (map[uint32]relFile, error) {
+	rows, err := conn.Query(ctx, comment+`SELECT c.oid, c.oid::regclass::text, c.relfilenode FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`)
 	if err != nil {
