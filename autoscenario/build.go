@@ -91,6 +91,7 @@ type Plan struct {
 	format  migrations.Format
 	rows    map[string]int64
 	profile string
+	prof    *scenarios.Profile // read from profile, nil without one
 }
 
 // Build reads the migration directory dir and infers a rehearsal of its
@@ -131,6 +132,10 @@ func Build(dir string, o Options) (*Plan, error) {
 	}
 	sc.ApplyDefaults()
 	if err := sc.Validate(); err != nil {
+		if old := sc.Traffic.Old; old != nil && old.FromProfile != nil && strings.Contains(err.Error(), "from_profile") {
+			// The file named is the one rehearse init would write.
+			return nil, fmt.Errorf("%w\nthe old-code traffic is the statements of --profile %s: write the scenario with rehearse init %s --profile %s and fix it there", err, o.Profile, dir, o.Profile)
+		}
 		return nil, err
 	}
 	p.Scenario = sc

@@ -293,3 +293,48 @@ func tableList(r *result.Result) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// `rehearse DIR --profile` with statements: the old code sends
+// production's statements, each query set beside production's figures.
+func TestDirProfileStatementsAreOldTraffic(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "migrations")
+	writeFiles(t, dir, map[string]string{
+		"001_init.sql": "CREATE TABLE users (id bigint PRIMARY KEY, status text NOT NULL);\n" +
+			"CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint NOT NULL REFERENCES users);",
+		"002_note.sql": "ALTER TABLE orders ADD COLUMN note text;",
+	})
+	writeFiles(t, root, map[string]string{"prod.json": `{"rehearse_profile": 1, "server_version": "15.18", "created_at": "2026-12-02T16:00:00Z", "with_values": false,
+  "tables": [
+    {"name": "users", "rows": 300, "pages": 4, "block_size": 8192, "columns": [
+      {"name": "id", "type": "bigint", "null_frac": 0, "n_distinct": -1, "avg_width": 8, "correlation": 1},
+      {"name": "status", "type": "text", "null_frac": 0, "n_distinct": 3, "avg_width": 5, "correlation": 0.3}]},
+    {"name": "orders", "rows": 900, "pages": 8, "block_size": 8192, "columns": [
+      {"name": "id", "type": "bigint", "null_frac": 0, "n_distinct": -1, "avg_width": 8, "correlation": 1},
+      {"name": "user_id", "type": "bigint", "null_frac": 0, "n_distinct": 250, "avg_width": 8, "correlation": 0.02}]}],
+  "statements_window": {"seconds": 60, "total_calls_per_s": 100, "covered_share": 1},
+  "statements": [
+    {"query": "SELECT id, status FROM users WHERE id = $1", "calls_per_s": 70, "mean_ms": 0.02, "stddev_ms": 0.01, "rows_per_call": 1},
+    {"query": "SELECT id FROM orders WHERE user_id = $1 ORDER BY id DESC LIMIT $2", "calls_per_s": 30, "mean_ms": 0.06, "stddev_ms": 0.05, "rows_per_call": 3}]}`})
+	res := runDirTest(t, exitPass, dir, "--profile", filepath.Join(root, "prod.json"), "--rate", "40")
+	profiled := 0
+	for _, w := range res.Workloads {
+		for _, q := range w.Queries {
+			if w.Name == "old" && q.Production != nil && q.Count > 0 {
+				profiled++
+			}
+		}
+	}
+	old := 0
+	for _, q := range res.Inferred.Queries {
+		if q.Workload == "old" {
+			old++
+		}
+	}
+	if profiled != 2 || old != 2 {
+		t.Errorf("old-code queries from the profile that ran: %d, want 2; inferred %s", profiled, queryList(res))
+	}
+	if !strings.Contains(strings.Join(res.Inferred.Notes, "\n"), "replace the inferred queries") {
+		t.Errorf("the notes do not say the old code is the profile's: %v", res.Inferred.Notes)
+	}
+}
