@@ -338,3 +338,62 @@ func TestDirProfileStatementsAreOldTraffic(t *testing.T) {
 		t.Errorf("the notes do not say the old code is the profile's: %v", res.Inferred.Notes)
 	}
 }
+
+// A repository on a branch off main: db's third file is the branch's, db2
+// is unchanged; a.yaml rehearses db from `base`.
+func changedRepo(t *testing.T) string {
+	t.Helper()
+	root := t.TempDir()
+	scenario := func(dir string) string {
+		return "name: " + dir + "\nschema:\n  migrations: {dir: " + dir + ", to: base}\n" +
+			"traffic:\n  old:\n    rate: 20\n    queries:\n      - {name: get, sql: \"SELECT id FROM users WHERE id = $1\", args: [{ref: users.id}]}\n" +
+			"data:\n  tables: {users: {rows: 100}}\nphases: {baseline: 1s, cooldown: 1s}\nmigration:\n  migrations: {from: base}\n"
+	}
+	for _, dir := range []string{"db", "db2"} {
+		writeFiles(t, filepath.Join(root, dir), map[string]string{
+			"001_users.sql": "CREATE TABLE users (id bigint PRIMARY KEY);",
+			"002_name.sql":  "ALTER TABLE users ADD COLUMN name text;",
+		})
+	}
+	writeFiles(t, root, map[string]string{"a.yaml": scenario("db"), "b.yaml": scenario("db2"),
+		"c.yaml": "name: inline\nschema: {sql: \"CREATE TABLE t (id int)\"}\nmigration:\n  steps: [{name: s, sql: \"ALTER TABLE t ADD COLUMN x int\"}]\n"})
+	gitIn(t, root, "init", "-q")
+	gitIn(t, root, "add", ".")
+	gitIn(t, root, "commit", "-qm", "history")
+	gitIn(t, root, "checkout", "-qb", "feature")
+	writeFiles(t, filepath.Join(root, "db"), map[string]string{"003_email.sql": "ALTER TABLE users ADD COLUMN email text;"})
+	return root
+}
+
+// suite --changed-since picks the scenario whose directory the branch
+// changed; `rehearse FILE --since` cuts `base` where the branch starts.
+func TestChangedSinceAndBase(t *testing.T) {
+	root := changedRepo(t)
+	code, out, errOut := run(t, "suite", "--changed-since", "main", "--list", root)
+	if code != exitPass || strings.TrimSpace(out) != filepath.Join(root, "a.yaml") {
+		t.Fatalf("exit %d, listed %q, want a.yaml alone\n%s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "1 of 3 scenarios") || !strings.Contains(errOut, "b.yaml") {
+		t.Errorf("stderr does not say what was skipped: %s", errOut)
+	}
+	outside := t.TempDir()
+	writeFiles(t, filepath.Join(outside, "db"), map[string]string{"001_users.sql": "CREATE TABLE users (id bigint PRIMARY KEY);"})
+	writeFiles(t, outside, map[string]string{"a.yaml": "schema:\n  migrations: {dir: db}\n"})
+	if code, _, errOut := run(t, "suite", "--changed-since", "main", "--list", outside); code != exitCannotRun || !strings.Contains(errOut, "git work tree") {
+		t.Errorf("outside git: exit %d, %s", code, errOut)
+	}
+	res := runScenarioTest(t, filepath.Join(root, "a.yaml"), "--since", "main")
+	if stepList(res) != "003_email" {
+		t.Errorf("steps %s, want the branch's 003_email", stepList(res))
+	}
+}
+
+func runScenarioTest(t *testing.T, path string, args ...string) *result.Result {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "r.json")
+	code, stdout, errOut := run(t, append([]string{path, "--provider", "local", "-q", "--json", out}, args...)...)
+	if code != exitPass {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, errOut)
+	}
+	return readResult(t, out)
+}
