@@ -107,3 +107,41 @@ func TestMigrationBaseOnlyWhereABaselineIs(t *testing.T) {
 		t.Fatalf("to: base in migration.migrations: %v", err)
 	}
 }
+
+// A Flyway repeatable changed on the branch is in the baseline as it was
+// at the merge base, and runs again after the branch's versioned files;
+// one the branch adds is in the migration only.
+func TestMigrationBaseRepeatables(t *testing.T) {
+	root := t.TempDir()
+	write := func(name, text string) {
+		t.Helper()
+		path := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("db/V1__users.sql", "CREATE TABLE users (id bigint PRIMARY KEY);")
+	write("db/R__users_view.sql", "CREATE OR REPLACE VIEW users_v AS SELECT id FROM users;")
+	write("db/R__same.sql", "CREATE OR REPLACE VIEW same_v AS SELECT 1 AS one;")
+	write("rehearse.yaml", strings.Replace(baseScenario, "dir: db,", "dir: db, format: flyway,", 1))
+	gitAt(t, root, "init", "-q", "-b", "main")
+	gitAt(t, root, "add", ".")
+	gitAt(t, root, "commit", "-qm", "history")
+	gitAt(t, root, "checkout", "-qb", "feature")
+	write("db/V2__name.sql", "ALTER TABLE users ADD COLUMN name text;")
+	write("db/R__users_view.sql", "CREATE OR REPLACE VIEW users_v AS SELECT id, name FROM users;")
+	write("db/R__new.sql", "CREATE OR REPLACE VIEW new_v AS SELECT name FROM users;")
+
+	s, err := LoadSince(filepath.Join(root, "rehearse.yaml"), "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "baseline", stepSummary(s.Baseline), "V1__users, R__same, R__users_view")
+	eq(t, "steps", stepSummary(s.Migration.Steps), "V2__name, R__new, R__users_view")
+	if !strings.Contains(s.SchemaSQL, "SELECT id FROM users") || strings.Contains(s.SchemaSQL, "id, name") {
+		t.Errorf("baseline's users_v is not the merge base's:\n%s", s.SchemaSQL)
+	}
+}

@@ -40,10 +40,11 @@ type MigrationDir struct {
 	// What the directory expanded to when the scenario was loaded, so that
 	// Validate on a loaded scenario does not read it again.
 	steps   []*Step
-	offsets []int  // schema.migrations: where each step's SQL starts in SchemaSQL
-	shown   string // Dir as messages show it: joined to the scenario's directory
-	abs     string // Dir resolved
-	baseRef string // the git ref `base` was cut against, "" without base
+	offsets []int     // schema.migrations: where each step's SQL starts in SchemaSQL
+	shown   string    // Dir as messages show it: joined to the scenario's directory
+	abs     string    // Dir resolved
+	baseRef string    // the git ref `base` was cut against, "" without base
+	cut     *sinceCut // what `base` was cut from, nil without base
 	format  migrations.Format
 }
 

@@ -64,7 +64,11 @@ func (c *checker) expandSchemaMigrations(mp keyPath, m *MigrationDir) bool {
 		c.addf(mp.key("to"), "%v", err)
 		return false
 	}
-	files = append(files, d.Repeatable...)
+	repeatable, ok := c.baselineRepeatables(mp, m, d)
+	if !ok {
+		return false
+	}
+	files = append(files, repeatable...)
 	steps, ok := c.fileSteps(files)
 	if !ok {
 		return false
@@ -133,6 +137,12 @@ func (c *checker) expandMigrationMigrations(p keyPath, m *MigrationDir) {
 		}
 	}
 	files, err := d.Between(from, string(m.To))
+	if cut := m.cut; err == nil && (cut != nil || base != nil && c.sameDir(m.Dir, base.Dir)) {
+		if cut == nil {
+			cut = base.cut
+		}
+		files = append(files, cut.changedRepeatables(d)...)
+	}
 	switch {
 	case err != nil:
 		key := "to"
@@ -267,6 +277,62 @@ func (c *checker) resolveBase(p keyPath, m *MigrationDir, d *migrations.Dir) (st
 		c.addf(p, "base (files changed since %s): %v", ref, err)
 		return "", false
 	}
-	m.baseRef = ref
+	mergeBase, err := migrations.MergeBase(m.abs, ref)
+	if err != nil {
+		c.addf(p, "base (files changed since %s): %v", ref, err)
+		return "", false
+	}
+	m.baseRef, m.cut = ref, &sinceCut{mergeBase: mergeBase, changed: changed}
 	return d.SinceBase(changed), true
+}
+
+// sinceCut is what `base` was cut from: the merge base and the files
+// changed since.
+type sinceCut struct {
+	mergeBase string
+	changed   map[string]bool
+}
+
+// changedRepeatables are the Flyway repeatable files changed since the
+// merge base: Flyway applies each again, after the versioned files, when
+// its checksum changes, so they end the migration.
+func (s *sinceCut) changedRepeatables(d *migrations.Dir) []migrations.File {
+	var out []migrations.File
+	if s == nil {
+		return nil
+	}
+	for _, f := range d.Repeatable {
+		if s.changed[filepath.Base(f.Path)] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// baselineRepeatables are the repeatable files as production has them:
+// their current text, except at a `base` cut, where a changed file is
+// taken as it was at the merge base and one added since is left out (the
+// migration applies both).
+func (c *checker) baselineRepeatables(p keyPath, m *MigrationDir, d *migrations.Dir) ([]migrations.File, bool) {
+	if m.cut == nil {
+		return d.Repeatable, true
+	}
+	var out []migrations.File
+	for _, f := range d.Repeatable {
+		name := filepath.Base(f.Path)
+		if !m.cut.changed[name] {
+			out = append(out, f)
+			continue
+		}
+		text, existed, err := migrations.TextAt(m.abs, m.cut.mergeBase, name)
+		if err != nil {
+			c.addf(p.key("to"), "base: %v", err)
+			return nil, false
+		}
+		if existed {
+			f.SQL, f.Line = text, 1
+			out = append(out, f)
+		}
+	}
+	return out, true
 }

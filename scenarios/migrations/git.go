@@ -22,11 +22,11 @@ func ChangedSince(dir, ref string) (map[string]bool, error) {
 	if _, err := git(dir, "rev-parse", "--show-toplevel"); err != nil {
 		return nil, fmt.Errorf("%s is not in a git work tree: %w", dir, err)
 	}
-	base, err := git(dir, "merge-base", ref, "HEAD")
+	base, err := MergeBase(dir, ref)
 	if err != nil {
-		return nil, fmt.Errorf("%s: no merge base with HEAD (is %s a branch, tag or commit of this repository?): %w", ref, ref, err)
+		return nil, err
 	}
-	diff, err := git(dir, "diff", "--name-only", "--no-renames", "--relative", strings.TrimSpace(base), "--", ".")
+	diff, err := git(dir, "diff", "--name-only", "--no-renames", "--relative", base, "--", ".")
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", ref, err)
 	}
@@ -41,6 +41,29 @@ func ChangedSince(dir, ref string) (map[string]bool, error) {
 		}
 	}
 	return out, nil
+}
+
+// MergeBase is the commit where HEAD's branch left ref.
+func MergeBase(dir, ref string) (string, error) {
+	base, err := git(dir, "merge-base", ref, "HEAD")
+	if err != nil {
+		return "", fmt.Errorf("%s: no merge base with HEAD (is %s a branch, tag or commit of this repository?): %w", ref, ref, err)
+	}
+	return strings.TrimSpace(base), nil
+}
+
+// TextAt is the text of the file name of dir at commit rev; false when
+// the file did not exist there.
+func TextAt(dir, rev, name string) (string, bool, error) {
+	obj := rev + ":./" + name
+	if _, err := git(dir, "cat-file", "-e", obj); err != nil {
+		return "", false, nil
+	}
+	text, err := git(dir, "show", obj)
+	if err != nil {
+		return "", false, fmt.Errorf("%s at %s: %w", name, rev, err)
+	}
+	return text, true, nil
 }
 
 // DefaultBaseRef returns the first of DefaultBaseRefs that names a commit
