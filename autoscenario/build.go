@@ -90,6 +90,7 @@ type Plan struct {
 	format  migrations.Format
 	rows    map[string]int64
 	profile string
+	prof    *scenarios.Profile // read from profile, nil without one
 }
 
 // Build reads the migration directory dir and infers a rehearsal of its
@@ -122,7 +123,8 @@ func Build(dir string, o Options) (*Plan, error) {
 		p.Pending = append(p.Pending, f.Name)
 	}
 	for _, r := range c.changedRepeatable {
-		p.Notes = append(p.Notes, fmt.Sprintf("repeatable %s changed: it is applied with the baseline, after the versioned files, as Flyway applies it; the rehearsal uses its current text", r))
+		p.Pending = append(p.Pending, r)
+		p.Notes = append(p.Notes, fmt.Sprintf("repeatable %s changed since the merge base with %s: the baseline has it as it was there, and the migration applies it again after the versioned files, as Flyway does", r, o.Since))
 	}
 	sc := p.skeleton(c, scPath, o)
 	if err := p.infer(sc, d, c, o); err != nil {
@@ -130,6 +132,10 @@ func Build(dir string, o Options) (*Plan, error) {
 	}
 	sc.ApplyDefaults()
 	if err := sc.Validate(); err != nil {
+		if old := sc.Traffic.Old; old != nil && old.FromProfile != nil && strings.Contains(err.Error(), "from_profile") {
+			// The file named is the one rehearse init would write.
+			return nil, fmt.Errorf("%w\nthe old-code traffic is the statements of --profile %s: write the scenario with rehearse init %s --profile %s and fix it there", err, o.Profile, dir, o.Profile)
+		}
 		return nil, err
 	}
 	p.Scenario = sc
@@ -186,8 +192,14 @@ func (p *Plan) skeleton(c *cut, path string, o Options) *scenarios.Scenario {
 		Path:      path,
 		Schema:    scenarios.Schema{Migrations: &scenarios.MigrationDir{Dir: p.relDir, Format: string(p.format), To: scenarios.MigrationVersion(c.base)}},
 		Migration: scenarios.Migration{Migrations: &scenarios.MigrationDir{Dir: p.relDir, Format: string(p.format), From: scenarios.MigrationVersion(c.base)}},
+		Since:     o.Since,
 		Phases:    scenarios.Phases{Baseline: scenarios.Duration(o.Phase), Cooldown: scenarios.Duration(o.Phase)},
 		Data:      scenarios.Data{Seed: DefaultSeed},
+	}
+	if o.Since != "" {
+		// The same cut, made by validation, which also takes changed
+		// repeatable files as they were at the merge base.
+		sc.Schema.Migrations.To, sc.Migration.Migrations.From = scenarios.MigrationBase, scenarios.MigrationBase
 	}
 	wait := scenarios.Duration(DefaultMaxLockWait)
 	if o.MaxLockWait > 0 {

@@ -275,3 +275,35 @@ func TestYAMLLoadsAsTheSameScenario(t *testing.T) {
 		}
 	}
 }
+
+// A Flyway repeatable the branch changed: the baseline has it as at the
+// merge base, the migration applies it again after the versioned files.
+func TestSinceChangedRepeatable(t *testing.T) {
+	root := t.TempDir()
+	dir := writeDir(t, root, map[string]string{
+		"V1__users.sql":   "CREATE TABLE users (id bigint PRIMARY KEY, name text);",
+		"R__users_v.sql":  "CREATE OR REPLACE VIEW users_v AS SELECT id FROM users;",
+		"V2__reserve.sql": "CREATE TABLE reserve (id bigint PRIMARY KEY);",
+	})
+	gitRun(t, root, "init", "-q")
+	gitRun(t, root, "add", ".")
+	gitRun(t, root, "commit", "-qm", "base")
+	gitRun(t, root, "checkout", "-qb", "feature")
+	writeDir(t, root, map[string]string{
+		"V3__email.sql":  "ALTER TABLE users ADD COLUMN email text;",
+		"R__users_v.sql": "CREATE OR REPLACE VIEW users_v AS SELECT id, email FROM users;",
+	})
+	p := build(t, dir, Options{Since: "main"})
+	if got := strings.Join(p.Pending, ","); got != "V3__email,R__users_v" {
+		t.Errorf("pending %s, want V3__email,R__users_v", got)
+	}
+	if got := strings.Join(stepNames(p.Scenario), ","); got != "V3__email,R__users_v" {
+		t.Errorf("steps %s, want the repeatable after the versioned file", got)
+	}
+	if strings.Contains(p.Scenario.SchemaSQL, "id, email") || !strings.Contains(p.Scenario.SchemaSQL, "SELECT id FROM users") {
+		t.Errorf("baseline's users_v is not the merge base's:\n%s", p.Scenario.SchemaSQL)
+	}
+	if !strings.Contains(strings.Join(p.Notes, "\n"), "as it was there") {
+		t.Errorf("notes do not say which text of the repeatable is used: %v", p.Notes)
+	}
+}

@@ -16,12 +16,16 @@ import (
 func (p *Plan) data(sc *scenarios.Scenario, a *analysis, o Options) error {
 	profiled := map[string]bool{}
 	if o.Profile != "" {
-		rel, names, err := readProfile(o.Profile, sc.Path)
+		rel, prof, err := readProfile(o.Profile, sc.Path)
 		if err != nil {
 			return err
 		}
 		sc.Data.Profile = rel
-		profiled = names
+		p.prof = prof
+		for _, t := range prof.Tables {
+			profiled[t.Name] = true
+		}
+		names := profiled
 		p.Notes = append(p.Notes, fmt.Sprintf("rows and column statistics of %d tables from the profile %s", len(names), o.Profile))
 	}
 	neighbour, rest := min(max(o.Rows/10, 1), DefaultNeighbourMax), min(max(o.Rows/100, 1), DefaultRestMax)
@@ -114,8 +118,8 @@ func satMul(a, b int64) int64 {
 }
 
 // readProfile checks the profile and returns its path relative to the
-// scenario and the tables it lists.
-func readProfile(path, scenarioPath string) (string, map[string]bool, error) {
+// scenario, and the profile.
+func readProfile(path, scenarioPath string) (string, *scenarios.Profile, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", nil, fmt.Errorf("--profile: %w", err)
@@ -137,9 +141,5 @@ func readProfile(path, scenarioPath string) (string, map[string]bool, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	names := map[string]bool{}
-	for _, t := range prof.Tables {
-		names[t.Name] = true
-	}
-	return rel, names, nil
+	return rel, prof, nil
 }

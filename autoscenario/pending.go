@@ -1,12 +1,8 @@
 package autoscenario
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"os/exec"
 	"path/filepath"
-	"strings"
 
 	"github.com/rehearse/rehearse/scenarios/migrations"
 )
@@ -87,56 +83,14 @@ func chooseSince(d *migrations.Dir, dir, since string) (*cut, error) {
 	return nc, nil
 }
 
-// changedFiles lists the base names of files of dir that differ between
-// the merge base of ref and HEAD, and the work tree, or are untracked.
+// changedFiles lists the base names of files of dir changed since the
+// merge base with ref (migrations.ChangedSince).
 func changedFiles(dir, ref string) (map[string]bool, error) {
-	if _, err := git(dir, "rev-parse", "--show-toplevel"); err != nil {
-		return nil, fmt.Errorf("--since needs %s to be in a git work tree: %w", dir, err)
-	}
-	base, err := git(dir, "merge-base", ref, "HEAD")
+	changed, err := migrations.ChangedSince(dir, ref)
 	if err != nil {
-		return nil, fmt.Errorf("--since %s: no merge base with HEAD (is %s a branch, tag or commit of this repository?): %w", ref, ref, err)
+		return nil, fmt.Errorf("--since: %w", err)
 	}
-	diff, err := git(dir, "diff", "--name-only", "--no-renames", "--relative", strings.TrimSpace(base), "--", ".")
-	if err != nil {
-		return nil, fmt.Errorf("--since %s: %w", ref, err)
-	}
-	untracked, err := git(dir, "ls-files", "--others", "--exclude-standard", "--", ".")
-	if err != nil {
-		return nil, fmt.Errorf("--since %s: %w", ref, err)
-	}
-	out := map[string]bool{}
-	for _, line := range strings.Split(diff+"\n"+untracked, "\n") {
-		// Only the directory's own files are migrations: a file of a
-		// subdirectory is not read by the tools either.
-		if line = strings.TrimSpace(line); line != "" && !strings.Contains(line, "/") {
-			out[line] = true
-		}
-	}
-	return out, nil
-}
-
-// git runs the git binary in dir and returns its standard output; its
-// error carries git's own message.
-func git(dir string, args ...string) (string, error) {
-	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		var ee *exec.ExitError
-		if msg := strings.TrimSpace(stderr.String()); errors.As(err, &ee) && msg != "" {
-			return "", errors.New(firstLine(msg))
-		}
-		return "", fmt.Errorf("git %s: %w", args[0], err)
-	}
-	return stdout.String(), nil
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
+	return changed, nil
 }
 
 // Pending returns the names of the pending files of dir (format "" detects

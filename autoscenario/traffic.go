@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -20,9 +21,9 @@ var kindWeights = map[string]float64{
 	"get": 4, "get_star": 2, "list": 2, "update": 2, "insert": 1, "delete": 1, "scan": 1,
 }
 
-// traffic infers the old code's workload from the baseline schema and, when
-// the pending files add tables or columns, the new code's from the schema
-// after them.
+// traffic infers the old code's workload from the baseline schema (or takes
+// production's from the profile's statements) and, when the pending files
+// add tables or columns, the new code's from the schema after them.
 func (p *Plan) traffic(sc *scenarios.Scenario, a *analysis, o Options) {
 	tables := a.neighbours()
 	for name := range a.touched {
@@ -31,6 +32,12 @@ func (p *Plan) traffic(sc *scenarios.Scenario, a *analysis, o Options) {
 	old := &querySet{src: argSource{a: a, cat: a.base, f: a.baseFacts}}
 	for _, name := range slices.Sorted(maps.Keys(tables)) {
 		old.table(name, a.base.Table(name), a.baseFacts.table(name))
+	}
+	production := p.productionCalls()
+	if production > 0 {
+		// The profile's statements are the old code: the inferred ones
+		// (and their notes) would only guess at what it measured.
+		old = &querySet{}
 	}
 	p.Notes = append(p.Notes, old.notes...)
 	newer := &querySet{src: argSource{a: a, cat: a.after, f: a.afterFacts}}
@@ -52,10 +59,17 @@ func (p *Plan) traffic(sc *scenarios.Scenario, a *analysis, o Options) {
 		}
 	}
 	rate := o.Rate
-	if len(newer.queries) > 0 && len(old.queries) > 0 {
+	if len(newer.queries) > 0 && (len(old.queries) > 0 || production > 0) {
 		rate = o.Rate * 3 / 4
 	}
-	if len(old.queries) > 0 {
+	switch {
+	case production > 0:
+		sc.Traffic.Old = &scenarios.Workload{Connections: scenarios.DefaultConnections,
+			Client:      &scenarios.Client{Protocol: scenarios.ProtocolCached},
+			FromProfile: &scenarios.FromProfile{File: sc.Data.Profile, Scale: rate / production}}
+		p.Notes = append(p.Notes, fmt.Sprintf("old-code traffic: the %d statements of the profile %s (production's mix, measured by pg_stat_statements) replace the inferred queries, at %g/s (--rate; production ran %s/s, so scale %.3g)",
+			len(p.prof.Statements), p.profile, rate, strconv.FormatFloat(production, 'f', -1, 64), rate/production))
+	case len(old.queries) > 0:
 		sc.Traffic.Old = &scenarios.Workload{Rate: rate, Connections: scenarios.DefaultConnections,
 			Client: &scenarios.Client{Protocol: scenarios.ProtocolCached}, Queries: old.queries}
 	}
@@ -72,6 +86,19 @@ func (p *Plan) traffic(sc *scenarios.Scenario, a *analysis, o Options) {
 	if sc.Traffic.Old == nil && sc.Traffic.New == nil {
 		p.Notes = append(p.Notes, "no traffic: the pending files touch no table of the baseline and add none")
 	}
+}
+
+// productionCalls is the calls per second of the profile's statements, 0
+// without a profile or without statements in it.
+func (p *Plan) productionCalls() float64 {
+	if p.prof == nil {
+		return 0
+	}
+	total := 0.0
+	for _, st := range p.prof.Statements {
+		total += st.CallsPerS
+	}
+	return total
 }
 
 // neighbours are the baseline tables that a touched table references or

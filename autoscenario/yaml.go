@@ -104,6 +104,13 @@ func (p *Plan) writeTraffic(b *strings.Builder) {
 	line("traffic:")
 	for _, w := range wls {
 		line("  %s:", w.Name)
+		if fp := w.FromProfile; fp != nil {
+			// The rate and queries come from the profile when it is read.
+			line("    connections: %d", w.Connections)
+			line("    client: {protocol: %s}", w.ClientProtocol())
+			line("    from_profile: {file: %s, scale: %s}   # production's statements, %g/s", quote(fp.File), strconv.FormatFloat(fp.Scale, 'g', -1, 64), w.Rate)
+			continue
+		}
 		line("    rate: %g", w.Rate)
 		line("    connections: %d", w.Connections)
 		line("    client: {protocol: %s}", w.ClientProtocol())

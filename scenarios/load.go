@@ -19,11 +19,17 @@ import (
 // Problems in the file come back as an *Error listing all of them with
 // file:line:col positions; a file that cannot be read gives a plain error.
 func Load(path string) (*Scenario, error) {
+	return LoadSince(path, "")
+}
+
+// LoadSince is Load with `base` (schema.migrations.to: base) cut against
+// the git ref since (Scenario.Since).
+func LoadSince(path, since string) (*Scenario, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read scenario: %w", err)
 	}
-	return Parse(data, path)
+	return ParseSince(data, path, since)
 }
 
 // Parse decodes, defaults and validates a scenario. path names the file in
@@ -31,6 +37,12 @@ func Load(path string) (*Scenario, error) {
 // case relative paths are taken from the working directory. Problems come
 // back as an *Error.
 func Parse(data []byte, path string) (*Scenario, error) {
+	return ParseSince(data, path, "")
+}
+
+// ParseSince is Parse with `base` cut against the git ref since
+// (Scenario.Since).
+func ParseSince(data []byte, path, since string) (*Scenario, error) {
 	d, err := parseDocument(data, path)
 	if err != nil {
 		return nil, err
@@ -42,7 +54,7 @@ func Parse(data []byte, path string) (*Scenario, error) {
 	if err := safeNodeToValue(d.body, s, yaml.DisallowUnknownField()); err != nil {
 		return nil, newError([]Problem{d.decodeProblem(err)}, path)
 	}
-	s.Path = path
+	s.Path, s.Since = path, since
 	s.applyDefaults(d.has)
 	c := newChecker(s, d)
 	c.run()

@@ -24,18 +24,27 @@ type MigrationDir struct {
 	// goose, flyway, dbmate or sql (numbered plain SQL files).
 	Format string `yaml:"format" json:"format,omitempty"`
 	// From (migration.migrations only) is the version already applied: the
-	// steps are the migrations after it. It defaults to schema.migrations.to.
+	// steps are the migrations after it. It defaults to schema.migrations.to;
+	// `base` is the version before the files a branch changed (see To).
 	From MigrationVersion `yaml:"from" json:"from,omitempty"`
 	// To is the last version applied: in schema.migrations, the version
 	// production is at (default: the latest); in migration.migrations, the
 	// last version rehearsed (default: the latest).
+	//
+	// schema.migrations.to and migration.migrations.from may be `base`:
+	// the version before the oldest file changed since the merge base with
+	// Scenario.Since (--since; default origin/main, else main): what
+	// `rehearse DIR --since REF` leaves as the baseline.
 	To MigrationVersion `yaml:"to" json:"to,omitempty"`
 
 	// What the directory expanded to when the scenario was loaded, so that
 	// Validate on a loaded scenario does not read it again.
 	steps   []*Step
-	offsets []int  // schema.migrations: where each step's SQL starts in SchemaSQL
-	shown   string // Dir as messages show it: joined to the scenario's directory
+	offsets []int     // schema.migrations: where each step's SQL starts in SchemaSQL
+	shown   string    // Dir as messages show it: joined to the scenario's directory
+	abs     string    // Dir resolved
+	baseRef string    // the git ref `base` was cut against, "" without base
+	cut     *sinceCut // what `base` was cut from, nil without base
 	format  migrations.Format
 }
 

@@ -36,6 +36,10 @@ type Scenario struct {
 	// schema.migrations, in the order applied; SchemaSQL is their SQL joined
 	// and SchemaPos maps into their files. Nil for schema.file and schema.sql.
 	Baseline []*Step `yaml:"-" json:"-"`
+	// Since is the git ref that `base` in schema.migrations.to and
+	// migration.migrations.from is cut against (--since); "" takes the
+	// first of migrations.DefaultBaseRefs the repository has.
+	Since string `yaml:"-" json:"-"`
 
 	schemaSrc textSource // maps offsets in SchemaSQL to SchemaFile
 }

@@ -46,19 +46,29 @@ func (c *checker) expandSchemaMigrations(mp keyPath, m *MigrationDir) bool {
 	if d == nil {
 		return false
 	}
-	to := string(m.To)
+	to, ok := string(m.To), true
 	if mig := c.s.Migration.Migrations; to == "" && mig != nil && (mig.Dir == "" || c.sameDir(mig.Dir, m.Dir)) {
 		if to = string(mig.From); to == "" {
 			c.addf(mp, "give to: the version production is at; migration.migrations rehearses the migrations after it")
 			return false
 		}
 	}
+	if to == MigrationBase {
+		if to, ok = c.resolveBase(mp.key("to"), m, d); !ok {
+			return false
+		}
+		m.To = MigrationVersion(to)
+	}
 	files, err := d.Between("", to)
 	if err != nil {
 		c.addf(mp.key("to"), "%v", err)
 		return false
 	}
-	files = append(files, d.Repeatable...)
+	repeatable, ok := c.baselineRepeatables(mp, m, d)
+	if !ok {
+		return false
+	}
+	files = append(files, repeatable...)
 	steps, ok := c.fileSteps(files)
 	if !ok {
 		return false
@@ -110,6 +120,13 @@ func (c *checker) expandMigrationMigrations(p keyPath, m *MigrationDir) {
 		return
 	}
 	from := string(m.From)
+	if from == MigrationBase {
+		var ok bool
+		if from, ok = c.resolveBase(mp.key("from"), m, d); !ok {
+			return
+		}
+		m.From = MigrationVersion(from)
+	}
 	if base != nil && c.sameDir(m.Dir, base.Dir) {
 		switch {
 		case from == "":
@@ -120,6 +137,12 @@ func (c *checker) expandMigrationMigrations(p keyPath, m *MigrationDir) {
 		}
 	}
 	files, err := d.Between(from, string(m.To))
+	if cut := m.cut; err == nil && (cut != nil || base != nil && c.sameDir(m.Dir, base.Dir)) {
+		if cut == nil {
+			cut = base.cut
+		}
+		files = append(files, cut.changedRepeatables(d)...)
+	}
 	switch {
 	case err != nil:
 		key := "to"
@@ -127,6 +150,9 @@ func (c *checker) expandMigrationMigrations(p keyPath, m *MigrationDir) {
 			key = "from"
 		}
 		c.addf(mp.key(key), "%v", err)
+		return
+	case len(files) == 0 && m.baseRef != "":
+		c.addf(mp, "no migrations to rehearse: no file of %s was added or changed since the merge base with %s", m.shown, m.baseRef)
 		return
 	case len(files) == 0:
 		c.addf(mp, "no migrations to rehearse: %s has none after version %s", m.shown, from)
@@ -146,6 +172,9 @@ func (c *checker) expandMigrationMigrations(p keyPath, m *MigrationDir) {
 func (c *checker) readMigrationDir(mp keyPath, m *MigrationDir) *migrations.Dir {
 	ok := true
 	for i, v := range []MigrationVersion{m.From, m.To} {
+		if v == MigrationBase && c.baseAllowed(m, i == 0) {
+			continue
+		}
 		if v != "" && !versionTextRe.MatchString(string(v)) {
 			c.addf(mp.key([]string{"from", "to"}[i]), "%q is not a version: give the number at the start of a migration file's name (41, 20240105093000, 1.1)", v)
 			ok = false
@@ -168,7 +197,7 @@ func (c *checker) readMigrationDir(mp keyPath, m *MigrationDir) *migrations.Dir 
 	if !ok {
 		return nil
 	}
-	m.shown = filepath.Join(c.dir, m.Dir)
+	m.shown, m.abs = filepath.Join(c.dir, m.Dir), abs
 	d, err := migrations.Read(abs, format)
 	if err != nil {
 		c.addMigrationsError(mp.key("dir"), err, abs, m.shown)
@@ -215,4 +244,95 @@ func (c *checker) fileSteps(files []migrations.File) ([]*Step, bool) {
 // sameDir reports whether two directories of the scenario are the same.
 func (c *checker) sameDir(a, b string) bool {
 	return filepath.Clean(filepath.Join(c.dir, a)) == filepath.Clean(filepath.Join(c.dir, b))
+}
+
+// MigrationBase, as schema.migrations.to or migration.migrations.from, is
+// the version `rehearse DIR --since REF` would leave as the baseline.
+const MigrationBase = "base"
+
+// baseAllowed reports whether `base` may stand for m's from (or to): the
+// baseline's last version, in schema.migrations.to or
+// migration.migrations.from.
+func (c *checker) baseAllowed(m *MigrationDir, from bool) bool {
+	if from {
+		return m == c.s.Migration.Migrations
+	}
+	return m == c.s.Schema.Migrations
+}
+
+// resolveBase cuts m's directory like --since: the version before its
+// oldest file changed since the merge base with Scenario.Since (or the
+// first of migrations.DefaultBaseRefs the repository has).
+func (c *checker) resolveBase(p keyPath, m *MigrationDir, d *migrations.Dir) (string, bool) {
+	ref := c.s.Since
+	if ref == "" {
+		var err error
+		if ref, err = migrations.DefaultBaseRef(m.abs); err != nil {
+			c.addf(p, "base is the version before the files changed since a git ref: %v; give the ref with --since REF", err)
+			return "", false
+		}
+	}
+	changed, err := migrations.ChangedSince(m.abs, ref)
+	if err != nil {
+		c.addf(p, "base (files changed since %s): %v", ref, err)
+		return "", false
+	}
+	mergeBase, err := migrations.MergeBase(m.abs, ref)
+	if err != nil {
+		c.addf(p, "base (files changed since %s): %v", ref, err)
+		return "", false
+	}
+	m.baseRef, m.cut = ref, &sinceCut{mergeBase: mergeBase, changed: changed}
+	return d.SinceBase(changed), true
+}
+
+// sinceCut is what `base` was cut from: the merge base and the files
+// changed since.
+type sinceCut struct {
+	mergeBase string
+	changed   map[string]bool
+}
+
+// changedRepeatables are the Flyway repeatable files changed since the
+// merge base: Flyway applies each again, after the versioned files, when
+// its checksum changes, so they end the migration.
+func (s *sinceCut) changedRepeatables(d *migrations.Dir) []migrations.File {
+	var out []migrations.File
+	if s == nil {
+		return nil
+	}
+	for _, f := range d.Repeatable {
+		if s.changed[filepath.Base(f.Path)] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// baselineRepeatables are the repeatable files as production has them:
+// their current text, except at a `base` cut, where a changed file is
+// taken as it was at the merge base and one added since is left out (the
+// migration applies both).
+func (c *checker) baselineRepeatables(p keyPath, m *MigrationDir, d *migrations.Dir) ([]migrations.File, bool) {
+	if m.cut == nil {
+		return d.Repeatable, true
+	}
+	var out []migrations.File
+	for _, f := range d.Repeatable {
+		name := filepath.Base(f.Path)
+		if !m.cut.changed[name] {
+			out = append(out, f)
+			continue
+		}
+		text, existed, err := migrations.TextAt(m.abs, m.cut.mergeBase, name)
+		if err != nil {
+			c.addf(p.key("to"), "base: %v", err)
+			return nil, false
+		}
+		if existed {
+			f.SQL, f.Line = text, 1
+			out = append(out, f)
+		}
+	}
+	return out, true
 }

@@ -33,7 +33,7 @@ type dirFlags struct {
 // directory (and to `rehearse init`).
 func (f *dirFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.since, "since", "", "with a migration DIR: rehearse the files added or changed since the merge base with git `REF` (a pull request's files)")
+	fl.StringVar(&f.since, "since", "", "with a migration DIR: rehearse the files added or changed since the merge base with git `REF` (a pull request's files); with a scenario file: the ref that schema.migrations.to: base is cut against (default origin/main, else main)")
 	fl.StringVar(&f.from, "from", "", "with a migration DIR: rehearse the files after `VERSION` (default: the last file alone)")
 	fl.StringVar(&f.format, "format", "", "with a migration DIR: its `FORMAT`, golang-migrate, goose, flyway, dbmate or sql (default: detected)")
 	fl.Int64Var(&f.rows, "rows", autoscenario.DefaultRows, "with a migration DIR: rows of each table the pending files touch")
@@ -60,7 +60,7 @@ func isDir(path string) bool {
 // scenario file, where they do not apply.
 func usedDirFlags(cmd *cobra.Command) []string {
 	var out []string
-	for _, name := range []string{"since", "from", "format", "rows", "other-rows", "profile", "rate", "phase", "max-lock-wait"} {
+	for _, name := range []string{"from", "format", "rows", "other-rows", "profile", "rate", "phase", "max-lock-wait"} {
 		if fl := cmd.Flags().Lookup(name); fl != nil && fl.Changed {
 			out = append(out, "--"+name)
 		}

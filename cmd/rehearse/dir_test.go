@@ -293,3 +293,107 @@ func tableList(r *result.Result) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// `rehearse DIR --profile` with statements: the old code sends
+// production's statements, each query set beside production's figures.
+func TestDirProfileStatementsAreOldTraffic(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "migrations")
+	writeFiles(t, dir, map[string]string{
+		"001_init.sql": "CREATE TABLE users (id bigint PRIMARY KEY, status text NOT NULL);\n" +
+			"CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint NOT NULL REFERENCES users);",
+		"002_note.sql": "ALTER TABLE orders ADD COLUMN note text;",
+	})
+	writeFiles(t, root, map[string]string{"prod.json": `{"rehearse_profile": 1, "server_version": "15.18", "created_at": "2026-12-02T16:00:00Z", "with_values": false,
+  "tables": [
+    {"name": "users", "rows": 300, "pages": 4, "block_size": 8192, "columns": [
+      {"name": "id", "type": "bigint", "null_frac": 0, "n_distinct": -1, "avg_width": 8, "correlation": 1},
+      {"name": "status", "type": "text", "null_frac": 0, "n_distinct": 3, "avg_width": 5, "correlation": 0.3}]},
+    {"name": "orders", "rows": 900, "pages": 8, "block_size": 8192, "columns": [
+      {"name": "id", "type": "bigint", "null_frac": 0, "n_distinct": -1, "avg_width": 8, "correlation": 1},
+      {"name": "user_id", "type": "bigint", "null_frac": 0, "n_distinct": 250, "avg_width": 8, "correlation": 0.02}]}],
+  "statements_window": {"seconds": 60, "total_calls_per_s": 100, "covered_share": 1},
+  "statements": [
+    {"query": "SELECT id, status FROM users WHERE id = $1", "calls_per_s": 70, "mean_ms": 0.02, "stddev_ms": 0.01, "rows_per_call": 1},
+    {"query": "SELECT id FROM orders WHERE user_id = $1 ORDER BY id DESC LIMIT $2", "calls_per_s": 30, "mean_ms": 0.06, "stddev_ms": 0.05, "rows_per_call": 3}]}`})
+	res := runDirTest(t, exitPass, dir, "--profile", filepath.Join(root, "prod.json"), "--rate", "40")
+	profiled := 0
+	for _, w := range res.Workloads {
+		for _, q := range w.Queries {
+			if w.Name == "old" && q.Production != nil && q.Count > 0 {
+				profiled++
+			}
+		}
+	}
+	old := 0
+	for _, q := range res.Inferred.Queries {
+		if q.Workload == "old" {
+			old++
+		}
+	}
+	if profiled != 2 || old != 2 {
+		t.Errorf("old-code queries from the profile that ran: %d, want 2; inferred %s", profiled, queryList(res))
+	}
+	if !strings.Contains(strings.Join(res.Inferred.Notes, "\n"), "replace the inferred queries") {
+		t.Errorf("the notes do not say the old code is the profile's: %v", res.Inferred.Notes)
+	}
+}
+
+// A repository on a branch off main: db's third file is the branch's, db2
+// is unchanged; a.yaml rehearses db from `base`.
+func changedRepo(t *testing.T) string {
+	t.Helper()
+	root := t.TempDir()
+	scenario := func(dir string) string {
+		return "name: " + dir + "\nschema:\n  migrations: {dir: " + dir + ", to: base}\n" +
+			"traffic:\n  old:\n    rate: 20\n    queries:\n      - {name: get, sql: \"SELECT id FROM users WHERE id = $1\", args: [{ref: users.id}]}\n" +
+			"data:\n  tables: {users: {rows: 100}}\nphases: {baseline: 1s, cooldown: 1s}\nmigration:\n  migrations: {from: base}\n"
+	}
+	for _, dir := range []string{"db", "db2"} {
+		writeFiles(t, filepath.Join(root, dir), map[string]string{
+			"001_users.sql": "CREATE TABLE users (id bigint PRIMARY KEY);",
+			"002_name.sql":  "ALTER TABLE users ADD COLUMN name text;",
+		})
+	}
+	writeFiles(t, root, map[string]string{"a.yaml": scenario("db"), "b.yaml": scenario("db2"),
+		"c.yaml": "name: inline\nschema: {sql: \"CREATE TABLE t (id int)\"}\nmigration:\n  steps: [{name: s, sql: \"ALTER TABLE t ADD COLUMN x int\"}]\n"})
+	gitIn(t, root, "init", "-q")
+	gitIn(t, root, "add", ".")
+	gitIn(t, root, "commit", "-qm", "history")
+	gitIn(t, root, "checkout", "-qb", "feature")
+	writeFiles(t, filepath.Join(root, "db"), map[string]string{"003_email.sql": "ALTER TABLE users ADD COLUMN email text;"})
+	return root
+}
+
+// suite --changed-since picks the scenario whose directory the branch
+// changed; `rehearse FILE --since` cuts `base` where the branch starts.
+func TestChangedSinceAndBase(t *testing.T) {
+	root := changedRepo(t)
+	code, out, errOut := run(t, "suite", "--changed-since", "main", "--list", root)
+	if code != exitPass || strings.TrimSpace(out) != filepath.Join(root, "a.yaml") {
+		t.Fatalf("exit %d, listed %q, want a.yaml alone\n%s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "1 of 3 scenarios") || !strings.Contains(errOut, "b.yaml") {
+		t.Errorf("stderr does not say what was skipped: %s", errOut)
+	}
+	outside := t.TempDir()
+	writeFiles(t, filepath.Join(outside, "db"), map[string]string{"001_users.sql": "CREATE TABLE users (id bigint PRIMARY KEY);"})
+	writeFiles(t, outside, map[string]string{"a.yaml": "schema:\n  migrations: {dir: db}\n"})
+	if code, _, errOut := run(t, "suite", "--changed-since", "main", "--list", outside); code != exitCannotRun || !strings.Contains(errOut, "git work tree") {
+		t.Errorf("outside git: exit %d, %s", code, errOut)
+	}
+	res := runScenarioTest(t, filepath.Join(root, "a.yaml"), "--since", "main")
+	if stepList(res) != "003_email" {
+		t.Errorf("steps %s, want the branch's 003_email", stepList(res))
+	}
+}
+
+func runScenarioTest(t *testing.T, path string, args ...string) *result.Result {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "r.json")
+	code, stdout, errOut := run(t, append([]string{path, "--provider", "local", "-q", "--json", out}, args...)...)
+	if code != exitPass {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, errOut)
+	}
+	return readResult(t, out)
+}

@@ -121,5 +121,6 @@ func rehearseTarget(cmd *cobra.Command, arg string, f runFlags, df dirFlags) err
 	if used := usedDirFlags(cmd); len(used) > 0 {
 		return cannotRun(fmt.Errorf("%s apply to a migration directory, not to the scenario file %s", strings.Join(used, ", "), arg))
 	}
+	f.since = df.since
 	return runScenario(cmd, arg, f)
 }

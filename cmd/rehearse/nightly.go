@@ -30,12 +30,13 @@ type nightlyFlags struct {
 	stepFloor     time.Duration
 	shard         string // --shard I/N (shard.go)
 	list          bool   // --list: print the shard's scenario files only
+	changedSince  string // --changed-since REF: only scenarios whose migrations changed (changed.go)
 }
 
 // nightlyOnly are the flags of `run` that a single rehearsal does not take:
 // they are left out of each scenario's reproduce command.
 var nightlyOnly = map[string]bool{"out": true, "baseline": true, "tolerance": true,
-	"floor-latency": true, "floor-lock-wait": true, "floor-step": true, "shard": true, "list": true}
+	"floor-latency": true, "floor-lock-wait": true, "floor-step": true, "shard": true, "list": true, "changed-since": true}
 
 func newNightlyCmd() *cobra.Command {
 	var f nightlyFlags
@@ -63,6 +64,13 @@ shards' --out directories. --shard N takes the index (from 0) from
 $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) or $REHEARSE_SHARD_INDEX.
 --list prints the shard's scenario files, one a line, and runs nothing.
 
+With --changed-since REF, only the scenarios whose migration directories
+(schema.migrations.dir, migration.migrations.dir) hold files added or
+changed since the merge base with REF are rehearsed: a pull request's.
+In scenario files, schema.migrations.to: base and migration.migrations.from:
+base are the version before the oldest such file (--since REF, default
+--changed-since, else origin/main, else main).
+
 Exit codes: 0 every scenario passed, 1 one failed, 2 one could not run.`,
 		Args: minArgs("scenario files or directories of them"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -78,6 +86,8 @@ Exit codes: 0 every scenario passed, 1 one failed, 2 one could not run.`,
 	fl.DurationVar(&f.lockWaitFloor, "floor-lock-wait", verdict.DefaultLockWaitFloor, "a max lock wait increase of less than this is never a regression")
 	fl.DurationVar(&f.stepFloor, "floor-step", verdict.DefaultStepFloor, "a step duration increase of less than this is never a regression")
 	fl.StringVar(&f.shard, "shard", "", "rehearse only share `I/N` of the scenarios (N alone: the index from $JOB_COMPLETION_INDEX); merge the shards with rehearse merge")
+	fl.StringVar(&f.since, "since", "", "the git `REF` that schema.migrations.to: base and migration.migrations.from: base are cut against (default --changed-since, else origin/main, else main)")
+	fl.StringVar(&f.changedSince, "changed-since", "", "rehearse only the scenarios whose migration directories hold files added or changed since the merge base with git `REF`")
 	fl.BoolVar(&f.list, "list", false, "print the scenario files this run (or --shard) would rehearse, one a line, and run nothing")
 	return cmd
 }
@@ -94,6 +104,14 @@ func runNightly(cmd *cobra.Command, args []string, f nightlyFlags) error {
 	files, err := collectScenarios(args)
 	if err != nil {
 		return cannotRun(err)
+	}
+	if f.changedSince != "" {
+		if files, err = pickChanged(files, f.changedSince, cmd.ErrOrStderr()); err != nil {
+			return cannotRun(err)
+		}
+		if f.since == "" {
+			f.since = f.changedSince
+		}
 	}
 	total := len(files)
 	var shard *shardSpec
@@ -247,7 +265,7 @@ func loadBaselines(path string, files []scenarioFile, stderr io.Writer) map[stri
 // rehearseOne rehearses one scenario and compares it with its baseline.
 func rehearseOne(cmd *cobra.Command, sf scenarioFile, f nightlyFlags, prev baseline) reports.Suite {
 	s := reports.Suite{Name: sf.stem, Path: sf.path}
-	sc, err := scenarios.Load(sf.path)
+	sc, err := scenarios.LoadSince(sf.path, f.since)
 	if err != nil {
 		s.Err = err.Error()
 		return s

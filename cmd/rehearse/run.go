@@ -21,6 +21,7 @@ import (
 
 // runFlags are the flags of a rehearsal: the outputs, and how to rehearse.
 type runFlags struct {
+	since         string // the ref `base` is cut against (registered by root and suite)
 	jsonPath      string
 	markdownPath  string
 	junitPath     string
@@ -73,7 +74,7 @@ func (f *runFlags) registerRehearsal(cmd *cobra.Command) {
 
 func runScenario(cmd *cobra.Command, path string, f runFlags) error {
 	ctx := cmd.Context()
-	sc, err := scenarios.Load(path)
+	sc, err := scenarios.LoadSince(path, f.since)
 	if err != nil {
 		return cannotRun(err)
 	}
