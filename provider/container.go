@@ -351,7 +351,9 @@ func createAndStart[C testcontainers.Container](ctx context.Context, what string
 	}
 	port, err := ctr.MappedPort(ctx, "5432/tcp")
 	if err != nil {
-		return 0, fmt.Errorf("published port of %s: %w", what, err)
+		// A container that exited at once (a standby whose base backup
+		// failed) has no port any more: its log says why.
+		return 0, fmt.Errorf("published port of %s: %w%s", what, err, containerLogTail(ctr))
 	}
 	return port.Num(), nil
 }
