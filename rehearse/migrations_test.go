@@ -2,6 +2,7 @@ package rehearse_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -142,4 +143,42 @@ func TestGooseExampleShowsTheLockAndTheFinding(t *testing.T) {
 		t.Errorf("finding %+v: want invoices, line 8, the traced statement %q", f, currency.Statements[3].SQL)
 	}
 	findLint(t, res, "strong-lock-held", "20240305160000_require_invoice_currency")
+}
+
+// A baseline file runs in a transaction when its tool runs it in one, so a
+// statement that needs a transaction block (LOCK TABLE) applies as it did in
+// production instead of failing with 25P01.
+func TestBaselineFilesRunInTheirToolsTransaction(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"db/00001_create.sql": "-- +goose Up\nCREATE TABLE accounts (id bigserial PRIMARY KEY, email text NOT NULL);\n",
+		"db/00002_lock.sql":   "-- +goose Up\nLOCK TABLE accounts IN ACCESS EXCLUSIVE MODE;\nALTER TABLE accounts ADD COLUMN plan text;\n",
+		"db/00003_index.sql":  "-- +goose Up\nCREATE INDEX accounts_plan ON accounts (plan);\n",
+		"s.yaml": `name: lock in the baseline
+schema: {migrations: {dir: db, to: 2}}
+migration: {migrations: {dir: db}}
+traffic:
+  old:
+    rate: 10
+    queries:
+      - {name: get_account, sql: "SELECT id, plan FROM accounts WHERE id = $1", args: [{value: 1}]}
+`,
+	}
+	for name, text := range files {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sc, err := scenarios.Load(filepath.Join(dir, "s.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Phases.Baseline = scenarios.Duration(300 * time.Millisecond)
+	sc.Phases.Cooldown = scenarios.Duration(300 * time.Millisecond)
+	res := rehearseOnTestDB(t, sc)
+	assertStepsRan(t, sc, res)
 }

@@ -46,12 +46,47 @@ func applySchema(ctx context.Context, conn *pgx.Conn, sc *scenarios.Scenario) er
 			}
 		}
 	}
+	if sc.Schema.Migrations != nil && len(sc.Baseline) > 0 {
+		for _, st := range sc.Baseline {
+			if err := applyBaselineFile(ctx, conn, st); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	err := migrate.ExecScript(ctx, conn, sc.SchemaSQL, nil)
+	return schemaError(err, sc.SchemaPos)
+}
+
+// applyBaselineFile runs one migration file of the baseline the way its
+// tool does: in a transaction unless the tool would not use one, so that
+// statements that need a transaction block (LOCK TABLE) apply as they did
+// in production.
+func applyBaselineFile(ctx context.Context, conn *pgx.Conn, st *scenarios.Step) error {
+	if !st.InTransaction() {
+		return schemaError(migrate.ExecScript(ctx, conn, st.SQL, nil), st.SQLPos)
+	}
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("baseline %s: begin: %w", st.Name, err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if err := migrate.ExecScript(ctx, tx, st.SQL, nil); err != nil {
+		return schemaError(err, st.SQLPos)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("baseline %s: commit: %w", st.Name, err)
+	}
+	return nil
+}
+
+// schemaError locates a failed baseline statement in its file.
+func schemaError(err error, posOf func(offset int) scenarios.Pos) error {
 	var stmtErr *migrate.StatementError
 	if err == nil || !errors.As(err, &stmtErr) {
 		return err
 	}
-	pos := sc.SchemaPos(stmtErr.Offset)
+	pos := posOf(stmtErr.Offset)
 	se := &SQLError{File: pos.File, Line: pos.Line, Column: pos.Col, Message: stmtErr.Err.Error(), Err: err}
 	if se.File == "" {
 		se.File = "schema"

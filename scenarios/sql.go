@@ -24,7 +24,8 @@ func noTransactionReason(n *pg_query.Node) string {
 		return "DROP INDEX CONCURRENTLY"
 	case n.GetReindexStmt() != nil && hasOption(n.GetReindexStmt().GetParams(), "concurrently"):
 		return "REINDEX CONCURRENTLY"
-	case n.GetVacuumStmt() != nil:
+	case n.GetVacuumStmt().GetIsVacuumcmd():
+		// ANALYZE parses as a VacuumStmt too, but runs in a transaction.
 		return "VACUUM"
 	case n.GetCreatedbStmt() != nil:
 		return "CREATE DATABASE"
