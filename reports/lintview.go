@@ -72,7 +72,7 @@ func observedLock(s result.Step, relation string) string {
 func hurtDuring(events []result.LockEvent, step, relation string) string {
 	n, longest := 0, 0.0
 	for _, e := range events {
-		if e.Phase == step && (e.Workload == "old" || e.Workload == "new") && (relation == "" || e.Relation == relation) {
+		if e.Phase == step && result.IsTraffic(e.Workload) && (relation == "" || e.Relation == relation) {
 			n++
 			longest = max(longest, e.WaitMS)
 		}

@@ -131,7 +131,7 @@ func deepestChain(events []result.LockEvent) (result.LockEvent, bool) {
 	var best result.LockEvent
 	found := false
 	for _, e := range events {
-		if e.Depth >= 2 && len(e.Chain) >= 3 && (e.Workload == "old" || e.Workload == "new") && (!found || e.WaitMS > best.WaitMS) {
+		if e.Depth >= 2 && len(e.Chain) >= 3 && result.IsTraffic(e.Workload) && (!found || e.WaitMS > best.WaitMS) {
 			best, found = e, true
 		}
 	}

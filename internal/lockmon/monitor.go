@@ -376,7 +376,7 @@ func (m *Monitor) record(rows []lockRow, blockers map[int32]*session, now time.T
 			m.close(key, w, w.lastSeen.Add(now.Sub(w.lastSeen)/2))
 			continue
 		}
-		if start := w.start.UnixNano(); IsTraffic(w.event.Workload) && (oldest == 0 || start < oldest) {
+		if start := w.start.UnixNano(); result.IsTraffic(w.event.Workload) && (oldest == 0 || start < oldest) {
 			oldest = start
 		}
 	}
@@ -616,13 +616,10 @@ func (m *Monitor) report() Report {
 		Counters: m.counters.report(), Precision: m.precision()}
 }
 
-// IsTraffic reports whether a wait event's workload is application traffic.
-func IsTraffic(workload string) bool { return workload == "old" || workload == "new" }
-
 func summarise(events []result.LockEvent) result.LockWaits {
 	var w result.LockWaits
 	for _, e := range events {
-		if !IsTraffic(e.Workload) {
+		if !result.IsTraffic(e.Workload) {
 			continue
 		}
 		w.Count++
