@@ -68,8 +68,9 @@ soak:
 # Every example scenario N times (default 10): verdicts and the spread of
 # each judged p99 ratio (docs/stalls.md; not in CI).
 N ?= 10
+STABILITY_FLAGS ?= --provider local --retry-invalid 2
 stability: build
-	sh scripts/stability.sh $(N) bin/rehearse
+	sh scripts/stability.sh $(N) bin/rehearse $(STABILITY_FLAGS)
 
 clean:
 	rm -rf bin

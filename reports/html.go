@@ -107,8 +107,8 @@ func (v *htmlView) lockWaits(r *result.Result) {
 	lw := r.LockWaits
 	v.WaitSummary = fmt.Sprintf("Traffic waited %d %s, max %s, total %s.", lw.Count, plural(lw.Count, "time", "times"), human.MS(lw.MaxMS), human.MS(lw.TotalMS))
 	if lw.Monitor != nil {
-		v.MonitorNote = fmt.Sprintf("Sampled every %s (%d samples, %s each on average).",
-			human.MS(lw.Monitor.IntervalMS), lw.Monitor.Samples, human.MS(lw.Monitor.MeanSampleMS))
+		v.MonitorNote = fmt.Sprintf("Sampled %s (%d samples, %s each on average).",
+			sampling(lw.Monitor), lw.Monitor.Samples, human.MS(lw.Monitor.MeanSampleMS))
 	}
 	if b, ok := worstBlocker(r); ok {
 		v.Blocker = fmt.Sprintf("Worst blocker: %s (%s), %d %s, %s in all.", human.Clip(b.Statement, 300), b.App, b.Waits, plural(b.Waits, "wait", "waits"), human.MS(b.TotalMS))

@@ -247,14 +247,14 @@ func (m *mdWriter) lockWaits(r *result.Result) {
 	if lw.Count == 0 {
 		m.printf("Traffic never waited for a lock")
 		if lw.Monitor != nil {
-			m.printf(" (sampled every %s)", human.MS(lw.Monitor.IntervalMS))
+			m.printf(" (sampled %s)", sampling(lw.Monitor))
 		}
 		m.printf(".\n\n")
 		return
 	}
 	m.printf("Traffic waited **%d** %s, **max %s**, total %s", lw.Count, plural(lw.Count, "time", "times"), human.MS(lw.MaxMS), human.MS(lw.TotalMS))
 	if lw.Monitor != nil {
-		m.printf(" (sampled every %s)", human.MS(lw.Monitor.IntervalMS))
+		m.printf(" (sampled %s)", sampling(lw.Monitor))
 	}
 	m.printf(".")
 	if b, ok := worstBlocker(r); ok {

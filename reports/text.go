@@ -337,11 +337,20 @@ func phaseOrder(r *result.Result) []string {
 	return out
 }
 
+// sampling says how often the lock monitor sampled: faster while a session
+// waited for a lock than otherwise.
+func sampling(m *result.MonitorStats) string {
+	if m.IdleIntervalMS <= m.IntervalMS {
+		return "every " + human.MS(m.IntervalMS)
+	}
+	return "every " + human.MS(m.IntervalMS) + " during lock waits, " + human.MS(m.IdleIntervalMS) + " otherwise"
+}
+
 func (p *printer) lockWaits(r *result.Result) {
 	lw := r.LockWaits
 	p.printf("\nLock waits of traffic: %d, total %s, max %s", lw.Count, human.MS(lw.TotalMS), human.MS(lw.MaxMS))
 	if lw.Monitor != nil {
-		p.printf(" (sampled every %s, %d samples, %s each on average)", human.MS(lw.Monitor.IntervalMS),
+		p.printf(" (sampled %s, %d samples, %s each on average)", sampling(lw.Monitor),
 			lw.Monitor.Samples, human.MS(lw.Monitor.MeanSampleMS))
 	}
 	p.printf("\n")

@@ -242,9 +242,9 @@ type LockWaits struct {
 
 // MonitorStats describes the lock monitor's sampling.
 type MonitorStats struct {
+	// IntervalMS is the interval while a session waited for a lock.
 	IntervalMS float64 `json:"interval_ms"`
-	// IdleIntervalMS is the interval used in the baseline and cooldown while
-	// no lock wait was open and the migration did not run.
+	// IdleIntervalMS is the interval while none did.
 	IdleIntervalMS float64 `json:"idle_interval_ms,omitempty"`
 	Samples        int64   `json:"samples"`
 	MeanSampleMS   float64 `json:"mean_sample_ms"`

@@ -17,14 +17,19 @@ import (
 	"github.com/rehearse/rehearse/result"
 )
 
-// DefaultInterval is how often the monitor samples when not told otherwise.
+// DefaultInterval is how often the monitor samples while a session waits
+// for a lock: it bounds how precisely a wait's end is known (its start is
+// pg_locks.waitstart on PostgreSQL 14 and later).
 const DefaultInterval = 10 * time.Millisecond
 
-// DefaultIdleInterval is how often it samples while nothing calls for the
-// fast interval: in the baseline and cooldown phases, with no session
-// waiting for a lock and the migration not running. At 100 samples a second
-// even an empty query costs this 2-core machine about 4% of a core
-// (docs/benchmarks.md); wait events for stall attribution need far fewer.
+// DefaultIdleInterval is how often it samples while no session waits for a
+// lock, in migration steps as in the baseline and cooldown: often enough to
+// see a wait soon after it begins (its start comes from pg_locks.waitstart
+// anyway), to time the migration's held locks to tens of milliseconds and
+// to attribute a 100 ms stall from several samples. Every read of
+// pg_stat_activity costs the server about 0.15-0.25 ms whatever the query
+// (it copies every backend's status), so 100 samples a second would cost
+// 3-5% of a core, 20 a second about 1% (docs/benchmarks.md).
 const DefaultIdleInterval = 50 * time.Millisecond
 
 // stopGrace is how long Stop lets a sample in progress finish.
@@ -51,8 +56,7 @@ type Option func(*options)
 // WithInterval sets the sampling interval (default DefaultInterval).
 func WithInterval(d time.Duration) Option { return func(o *options) { o.interval = d } }
 
-// WithIdleInterval sets the interval used while no lock wait is open, the
-// migration is not running and the phase is the baseline or the cooldown
+// WithIdleInterval sets the interval used while no session waits for a lock
 // (default DefaultIdleInterval; never shorter than the interval).
 func WithIdleInterval(d time.Duration) Option { return func(o *options) { o.idle = d } }
 
@@ -136,8 +140,8 @@ type sampleStats struct {
 // Start connects and begins sampling. The connection's application_name is
 // rehearse/monitor.
 func Start(ctx context.Context, dsn string, opts ...Option) (*Monitor, error) {
-	o := options{interval: DefaultInterval, idle: DefaultIdleInterval, epoch: time.Now(), phase: func() string { return "" },
-		classify: func(app, q string) (string, string) { return app, q }}
+	o := options{interval: DefaultInterval, idle: DefaultIdleInterval, epoch: time.Now(),
+		phase: func() string { return "" }, classify: func(app, q string) (string, string) { return app, q }}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -215,7 +219,7 @@ func (m *Monitor) loop(ctx context.Context) {
 	defer close(m.done)
 	next := time.Now()
 	for {
-		busy, err := m.sample(ctx)
+		interval, err := m.sample(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
 				m.err = fmt.Errorf("lock monitor: %w", err)
@@ -224,11 +228,7 @@ func (m *Monitor) loop(ctx context.Context) {
 		}
 		// Pace from the clock so a slow sample does not shift later ones;
 		// after a stall, start afresh rather than catch up in a burst.
-		if busy {
-			next = next.Add(m.opts.interval)
-		} else {
-			next = next.Add(m.opts.idle)
-		}
+		next = next.Add(interval)
 		wait := time.Until(next)
 		if wait < 0 {
 			next, wait = time.Now(), 0
@@ -243,10 +243,10 @@ func (m *Monitor) loop(ctx context.Context) {
 	}
 }
 
-// sample takes one sample; busy says whether the next one is due at the
-// fast interval: a session waits for a lock, the migration runs, or the
-// phase is a migration step.
-func (m *Monitor) sample(ctx context.Context) (busy bool, err error) {
+// sample takes one sample and says when the next is due: at the interval
+// while a session waits for a lock (a wait's end is known to half of it),
+// else at the idle interval.
+func (m *Monitor) sample(ctx context.Context) (next time.Duration, err error) {
 	m.syncMu.Lock()
 	waiters := m.pending
 	m.pending = nil
@@ -261,24 +261,31 @@ func (m *Monitor) sample(ctx context.Context) (busy bool, err error) {
 	began := time.Now()
 	acts, err := m.readActivity(ctx)
 	if err != nil {
-		return false, err
+		return 0, err
 	}
-	locksRead := needLocks(acts, dbconn.Migration)
+	lockWait, migration := lockState(acts, dbconn.Migration)
 	var rows []lockRow
-	if locksRead {
-		if rows, err = m.readLocks(ctx); err != nil {
-			return false, err
-		}
+	switch {
+	case lockWait:
+		rows, err = m.readLocks(ctx)
+	case len(migration) > 0:
+		rows, err = m.readHeld(ctx, migration)
+	}
+	if err != nil {
+		return 0, err
 	}
 	blockers, err := m.readBlockers(ctx, rows)
 	if err != nil {
-		return false, err
+		return 0, err
 	}
 	now := time.Now()
 	m.stats.add(began, now)
 	m.record(rows, blockers, now)
 	m.waits.add(acts, phase, m.opts.classify, now, m.opts.epoch)
-	return locksRead || (phase != result.PhaseBaseline && phase != result.PhaseCooldown), nil
+	if lockWait {
+		return m.opts.interval, nil
+	}
+	return m.opts.idle, nil
 }
 
 // readActivity reads the backends' wait events (waits.go).
@@ -301,6 +308,30 @@ func (m *Monitor) readLocks(ctx context.Context) ([]lockRow, error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (lockRow, error) {
 		var l lockRow
 		err := r.Scan(&l.pid, &l.app, &l.query, &l.locktype, &l.relation, &l.mode, &l.granted, &l.waitstart, &l.queryAt, &l.blockers)
+		return l, err
+	})
+}
+
+// heldSQL returns the granted locks of the given backends on user
+// relations, as sampleSQL does for the migration session: what a sample
+// needs while the migration runs and nothing waits. It costs the server
+// about a third of sampleSQL, which also reads every session's activity
+// and, for waiters, their blockers.
+const heldSQL = `
+SELECT l.pid, coalesce(l.relation::regclass::text, ''), l.mode
+FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE l.pid = ANY($1) AND l.granted AND l.locktype = 'relation' AND l.relation >= 16384
+  AND n.nspname <> 'pg_toast'`
+
+// readHeld reads the granted relation locks of the migration's backends.
+func (m *Monitor) readHeld(ctx context.Context, pids []int32) ([]lockRow, error) {
+	rows, err := m.conn.Query(ctx, heldSQL, pids)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (lockRow, error) {
+		l := lockRow{app: dbconn.Migration, locktype: "relation", granted: true}
+		err := r.Scan(&l.pid, &l.relation, &l.mode)
 		return l, err
 	})
 }

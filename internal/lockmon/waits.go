@@ -19,7 +19,7 @@ import (
 // app "", not aggregated): it tells the monitor that pg_locks must be read.
 // The query text is not read: the workload is in the application_name.
 const activitySQL = `
-SELECT CASE WHEN application_name LIKE 'rehearse/%' OR datname IS NULL THEN application_name ELSE '' END,
+SELECT pid, CASE WHEN application_name LIKE 'rehearse/%' OR datname IS NULL THEN application_name ELSE '' END,
        coalesce(state, ''), backend_type, coalesce(wait_event_type, ''), coalesce(wait_event, '')
 FROM pg_stat_activity
 WHERE pid <> pg_backend_pid()
@@ -36,18 +36,21 @@ const (
 )
 
 type activityRow struct {
+	pid                                     int32
 	app, state, backendType, waitType, wait string
 }
 
-// needLocks reports whether a sample must read pg_locks: a session waits
-// for a lock, or the migration runs (its granted locks are sampled).
-func needLocks(rows []activityRow, migrationApp string) bool {
+// lockState says whether a session waits for a lock, and which backends of
+// the migration run (are not idle): a wait calls for reading pg_locks in
+// full (its chain), a running migration for reading its granted locks.
+func lockState(rows []activityRow, migrationApp string) (lockWait bool, migration []int32) {
 	for _, r := range rows {
-		if r.waitType == "Lock" || r.app == migrationApp && r.state != "" && r.state != "idle" {
-			return true
+		lockWait = lockWait || r.waitType == "Lock"
+		if r.app == migrationApp && r.state != "" && r.state != "idle" {
+			migration = append(migration, r.pid)
 		}
 	}
-	return false
+	return lockWait, migration
 }
 
 // WaitSample is what one sample saw, compactly: how many active backends of
@@ -141,7 +144,10 @@ func (a *waitAgg) add(rows []activityRow, phase string, classify Classifier, at,
 			if r.waitType == "Activity" {
 				continue
 			}
-			if r.backendType == "checkpointer" {
+			// A spread checkpoint sleeps between writes (Timeout:
+			// CheckpointWriteDelay) for most of checkpoint_timeout: only
+			// its writes and syncs can slow anyone down.
+			if r.backendType == "checkpointer" && r.waitType != "Timeout" {
 				s.Checkpoint = true
 			}
 		} else {
@@ -256,7 +262,7 @@ func Shares(counts map[string]int64, n int) (shares []result.WaitShare, total in
 func scanActivity(rows pgx.Rows) ([]activityRow, error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (activityRow, error) {
 		var a activityRow
-		err := r.Scan(&a.app, &a.state, &a.backendType, &a.waitType, &a.wait)
+		err := r.Scan(&a.pid, &a.app, &a.state, &a.backendType, &a.waitType, &a.wait)
 		return a, err
 	})
 }
