@@ -131,7 +131,11 @@ func Build(dir string, o Options) (*Plan, error) {
 		return nil, err
 	}
 	sc.ApplyDefaults()
-	if err := sc.Validate(); err != nil {
+	err = sc.Validate()
+	if note := sc.BaselineNote(); note != "" {
+		p.Notes = append(p.Notes, note)
+	}
+	if err != nil {
 		if old := sc.Traffic.Old; old != nil && old.FromProfile != nil && strings.Contains(err.Error(), "from_profile") {
 			// The file named is the one rehearse init would write.
 			return nil, fmt.Errorf("%w\nthe old-code traffic is the statements of --profile %s: write the scenario with rehearse init %s --profile %s and fix it there", err, o.Profile, dir, o.Profile)

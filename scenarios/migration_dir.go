@@ -46,6 +46,22 @@ type MigrationDir struct {
 	baseRef string    // the git ref `base` was cut against, "" without base
 	cut     *sinceCut // what `base` was cut from, nil without base
 	format  migrations.Format
+	leftOut []string // schema.migrations: Go migrations left out of the baseline
+}
+
+// LeftOut names the goose migrations written in Go that the baseline of
+// schema.migrations left out (their SQL is in Go code); nil when none.
+func (m *MigrationDir) LeftOut() []string { return m.leftOut }
+
+// BaselineNote says, in one line, which migrations written in Go the
+// baseline left out; "" when none did.
+func (s *Scenario) BaselineNote() string {
+	m := s.Schema.Migrations
+	if m == nil || len(m.leftOut) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the baseline leaves out %s written in Go (rehearse runs SQL only; a later file that needs what one did fails at its line): %s",
+		plural(len(m.leftOut), "goose migration"), strings.Join(m.leftOut, ", "))
 }
 
 // Tool is the format the directory was read as (Format, or the one
@@ -73,10 +89,11 @@ func (v *MigrationVersion) UnmarshalYAML(b []byte) error {
 
 var versionTextRe = regexp.MustCompile(`^[0-9]+([._][0-9]+)*$`)
 
-// MigrationSteps reads every migration of the directory dir (format as in
-// MigrationDir.Format; "" detects it) as steps, in version order, each named
-// after its file and located in it. Problems (a file that does not parse, a
-// statement the tool would fail on) come back as an *Error.
+// MigrationSteps reads every SQL migration of the directory dir (format as
+// in MigrationDir.Format; "" detects it) as steps, in version order, each
+// named after its file and located in it; goose migrations written in Go
+// have no SQL to read and are left out. Problems (a file that does not
+// parse, a statement the tool would fail on) come back as an *Error.
 func MigrationSteps(dir, format string) ([]*Step, error) {
 	f, err := migrations.ParseFormat(format)
 	if err != nil {
@@ -86,7 +103,7 @@ func MigrationSteps(dir, format string) ([]*Step, error) {
 	if err != nil {
 		return nil, migrationsError(err, dir)
 	}
-	files := append(append([]migrations.File{}, d.Files...), d.Repeatable...)
+	files, _ := withoutGoMigrations(append(append([]migrations.File{}, d.Files...), d.Repeatable...))
 	return stepsOrError(files, dir)
 }
 

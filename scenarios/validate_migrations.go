@@ -69,12 +69,29 @@ func (c *checker) expandSchemaMigrations(mp keyPath, m *MigrationDir) bool {
 		return false
 	}
 	files = append(files, repeatable...)
+	files, m.leftOut = withoutGoMigrations(files)
 	steps, ok := c.fileSteps(files)
 	if !ok {
 		return false
 	}
 	m.steps = steps
 	return true
+}
+
+// withoutGoMigrations leaves goose migrations written in Go out of a
+// baseline, and names them: their SQL is in Go code that rehearse does not
+// run. Most change data, not the schema; when one does change the schema, a
+// later file fails on what it did not create, with that file's position. A
+// pending migration written in Go is still refused: it cannot be rehearsed.
+func withoutGoMigrations(files []migrations.File) (kept []migrations.File, leftOut []string) {
+	for _, f := range files {
+		if f.GoMigration {
+			leftOut = append(leftOut, filepath.Base(f.Path))
+			continue
+		}
+		kept = append(kept, f)
+	}
+	return kept, leftOut
 }
 
 // checkMigrationMigrations checks migration.migrations and makes

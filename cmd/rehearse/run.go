@@ -78,6 +78,9 @@ func runScenario(cmd *cobra.Command, path string, f runFlags) error {
 	if err != nil {
 		return cannotRun(err)
 	}
+	if note := sc.BaselineNote(); note != "" {
+		fmt.Fprintf(cmd.ErrOrStderr(), "note: %s\n", note)
+	}
 	if versions := matrixVersions(sc, f); len(versions) > 0 {
 		return runMatrix(cmd, path, sc, versions, f)
 	}

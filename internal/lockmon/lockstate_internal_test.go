@@ -1,6 +1,9 @@
 package lockmon
 
-import "testing"
+import (
+	"testing"
+	"unicode/utf8"
+)
 
 // The sampling rate and the pg_locks read follow lockState: a lock wait of
 // any session speeds sampling up and reads pg_locks in full; the migration
@@ -29,5 +32,19 @@ func TestLockState(t *testing.T) {
 				t.Errorf("lockState = %v, %v; want a wait %v, the migration running %v", lockWait, migration, c.lockWait, c.migrating)
 			}
 		})
+	}
+}
+
+// A blocker's query is cut to a length in bytes, never inside a character.
+func TestTruncateKeepsUTF8(t *testing.T) {
+	q := "UPDATE users SET name = 'Zoë Ångström' WHERE id = 1"
+	for n := 0; n <= len(q); n++ {
+		got := truncate(q, n)
+		if !utf8.ValidString(got) {
+			t.Fatalf("truncate(%q, %d) = %q: not valid UTF-8", q, n, got)
+		}
+		if n < len(q) && len(got) > n+len("…") {
+			t.Fatalf("truncate(%q, %d) = %q: longer than %d bytes and the ellipsis", q, n, got, n)
+		}
 	}
 }
