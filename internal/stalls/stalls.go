@@ -150,7 +150,15 @@ func attribute(s *result.Stall, in Input, harness map[int64]time.Duration) {
 		s.Detail = fmt.Sprintf("the client was %s late sending (scheduler or Go runtime): the process was starved", human.MS(ms(late)))
 		return
 	}
-	classes, total, checkpoint := classify(s, in, startMS, endMS)
+	classes, total, checkpoint, seen := classify(s, in, startMS, endMS)
+	if total == 0 && seen >= 2 && late >= lagLimit(in) {
+		// Samples fell in the window and none saw the server working on
+		// these requests: their time went by in the client, which was
+		// starved at the time.
+		s.Cause = result.CauseHarness
+		s.Detail = fmt.Sprintf("no sample of %d saw the server working on these requests, and the client was %s late sending: the time went by in the starved client", seen, human.MS(ms(late)))
+		return
+	}
 	s.Cause, s.Detail = decide(classes, total, checkpoint)
 	if s.Cause == result.CauseLock {
 		if ev, ok := longestLock(s, in.Locks, startMS, endMS); ok {
@@ -164,14 +172,14 @@ func attribute(s *result.Stall, in Input, harness map[int64]time.Duration) {
 }
 
 // classify counts the affected workloads' backend-samples in the window by
-// wait class, and the share of samples in which the checkpointer was at
-// work.
-func classify(s *result.Stall, in Input, startMS, endMS float64) (map[string]int64, int64, float64) {
+// wait class, the share of samples in which the checkpointer was at work,
+// and the samples taken in the window.
+func classify(s *result.Stall, in Input, startMS, endMS float64) (map[string]int64, int64, float64, int) {
 	classes := map[string]int64{}
 	var total int64
 	n, checkpoints := 0, 0
 	if in.Samples == nil {
-		return classes, 0, 0
+		return classes, 0, 0, 0
 	}
 	affected := map[string]bool{}
 	for _, w := range s.Workloads {
@@ -194,7 +202,15 @@ func classify(s *result.Stall, in Input, startMS, endMS float64) (map[string]int
 			classes[Class(in.Samples.Name(c.Event))] += int64(c.N)
 		}
 	}
-	return classes, total, float64(checkpoints) / float64(max(n, 1))
+	return classes, total, float64(checkpoints) / float64(max(n, 1)), n
+}
+
+// lagLimit is the client lateness that marks a second as starved.
+func lagLimit(in Input) time.Duration {
+	if in.LagLimit > 0 {
+		return in.LagLimit
+	}
+	return DefaultLagLimit
 }
 
 // Class maps a wait event name (lockmon.EventName) to a stall cause, or to

@@ -53,6 +53,12 @@ func TestDetectAttributesCauses(t *testing.T) {
 			[]loadgen.SchedSecond{{TS: 1, Scheduled: 100, MaxLate: msD(480)}}, nil, result.CauseHarness},
 		{"harness lateness too small for the stall", samples(1000, 1600, "old", "Lock:relation", 3, false),
 			[]loadgen.SchedSecond{{TS: 1, Scheduled: 100, MaxLate: msD(60)}}, nil, result.CauseLock},
+		// Samples in the window saw only another workload: the server did
+		// not work on these requests, and the client was starved.
+		{"server idle for them, client late", samples(1000, 1600, "new", "CPU", 1, false),
+			[]loadgen.SchedSecond{{TS: 1, Scheduled: 100, MaxLate: msD(60)}}, nil, result.CauseHarness},
+		{"server idle for them, client on time", samples(1000, 1600, "new", "CPU", 1, false),
+			[]loadgen.SchedSecond{{TS: 1, Scheduled: 100, MaxLate: msD(10)}}, nil, result.CauseUnknown},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
