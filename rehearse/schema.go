@@ -49,6 +49,9 @@ func applySchema(ctx context.Context, conn *pgx.Conn, sc *scenarios.Scenario) er
 	if sc.Schema.Migrations != nil && len(sc.Baseline) > 0 {
 		for _, st := range sc.Baseline {
 			if err := applyBaselineFile(ctx, conn, st); err != nil {
+				if note := sc.BaselineNote(); note != "" {
+					return fmt.Errorf("%w\n(%s)", err, note)
+				}
 				return err
 			}
 		}
