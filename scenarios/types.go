@@ -4,6 +4,9 @@ package scenarios
 
 import (
 	"fmt"
+	"math"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -107,6 +110,22 @@ type Data struct {
 	// ProfileData is Profile as read by validation. It is part of Data's
 	// JSON so that the dataset cache's key changes with the file's content.
 	ProfileData *Profile `yaml:"-" json:"profile_data,omitempty"`
+	// Sweep is read by `rehearse sweep`: the sizes to rehearse the
+	// migration at and the production size to predict its figures at.
+	// A plain rehearsal ignores it and loads data.tables as written.
+	Sweep *Sweep `yaml:"sweep" json:"sweep,omitempty"`
+}
+
+// Sweep lists the sizes a size sweep rehearses at. A size is the row count
+// of the largest table in data.tables; the other tables keep their ratio
+// to it.
+type Sweep struct {
+	// Sizes are the row counts to rehearse at, smallest first; at least 3
+	// to extrapolate ("250k", "1M", "4M").
+	Sizes []Count `yaml:"sizes" json:"sizes"`
+	// At is the largest table's production row count, to predict each
+	// step's figures at. Default: its row count in data.profile, if any.
+	At Count `yaml:"at" json:"at,omitempty"`
 }
 
 // Table says how many rows a table gets and how its columns are generated.
@@ -399,6 +418,63 @@ func (d Duration) MarshalJSON() ([]byte, error) { return []byte(`"` + d.String()
 
 // Count is a non-negative number of rows or keys; "2_000_000" is accepted.
 type Count int64
+
+// UnmarshalYAML reads a whole number of rows: 2000000, 2_000_000, or a
+// string with a k, M or G suffix ("250k", "2.5M", "1G").
+func (n *Count) UnmarshalYAML(unmarshal func(any) error) error {
+	var raw any
+	if err := unmarshal(&raw); err != nil {
+		return err
+	}
+	switch v := raw.(type) {
+	case uint64:
+		if v <= math.MaxInt64 {
+			*n = Count(v)
+			return nil
+		}
+	case int64:
+		*n = Count(v)
+		return nil
+	case float64:
+		if v == math.Trunc(v) && math.Abs(v) <= 1<<53 {
+			*n = Count(v)
+			return nil
+		}
+	case string:
+		c, err := ParseCount(v)
+		if err != nil {
+			return err
+		}
+		*n = c
+		return nil
+	}
+	return fmt.Errorf("invalid row count %v: write a whole number such as 2000000, 2_000_000, 250k or 4M", raw)
+}
+
+// ParseCount reads a row count as a person writes it: 1000000, 1_000_000,
+// 250k, 2.5M or 1G (k, M, G are 10^3, 10^6, 10^9).
+func ParseCount(s string) (Count, error) {
+	t := strings.ReplaceAll(strings.TrimSpace(s), "_", "")
+	mult := 1.0
+	if t != "" {
+		switch t[len(t)-1] {
+		case 'k', 'K':
+			mult = 1e3
+		case 'M':
+			mult = 1e6
+		case 'G':
+			mult = 1e9
+		}
+		if mult != 1 {
+			t = t[:len(t)-1]
+		}
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || v < 0 || math.IsInf(v, 0) || math.IsNaN(v) || v*mult > 9e18 || v*mult != math.Trunc(v*mult) {
+		return 0, fmt.Errorf("invalid row count %q: write a whole number such as 2000000, 2_000_000, 250k or 4M", s)
+	}
+	return Count(v * mult), nil
+}
 
 // Setting is a server setting value; numbers and booleans are kept as written.
 type Setting string

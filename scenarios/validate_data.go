@@ -25,6 +25,7 @@ func (c *checker) checkData() {
 	}
 	c.checkCycles()
 	c.checkSettle()
+	c.checkSweep() // validate_sweep.go
 }
 
 func (c *checker) checkTable(p keyPath, name string, t *Table) {

@@ -81,6 +81,9 @@ func runScenario(cmd *cobra.Command, path string, f runFlags) error {
 	if note := sc.BaselineNote(); note != "" {
 		fmt.Fprintf(cmd.ErrOrStderr(), "note: %s\n", note)
 	}
+	if sc.Data.Sweep != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "note: data.sweep is read by `rehearse sweep %s`; this run rehearses once, at data.tables' sizes\n", path)
+	}
 	if versions := matrixVersions(sc, f); len(versions) > 0 {
 		return runMatrix(cmd, path, sc, versions, f)
 	}

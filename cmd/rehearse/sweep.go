@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -29,15 +28,16 @@ type sweepFlags struct {
 func newSweepCmd() *cobra.Command {
 	var f sweepFlags
 	cmd := &cobra.Command{
-		Use:   "sweep SCENARIO --sizes 1M,4M,16M [--at 500M]",
+		Use:   "sweep SCENARIO [--sizes 1M,4M,16M] [--at 500M]",
 		Short: "Rehearse one migration at several data sizes and extrapolate each step's figures to production size",
 		Long: `sweep rehearses the scenario once per size. A size is the row count of its
 largest table in data.tables. Every table is scaled by the same factor, so
 their ratios stay. For each migration step it fits a line through the
 step's duration, its longest lock hold, its WAL (with postgres.replica) and
 the longest traffic wait during it, against rows. With --at (the production
-row count of that largest table) it predicts each figure there, with the
-fit's error. When the smaller sizes do not predict the largest (R² below
+row count of that largest table; default: data.sweep.at, else that table's
+rows in data.profile) it predicts each figure there, with the fit's error.
+Without --sizes it sweeps data.sweep.sizes. When the smaller sizes do not predict the largest (R² below
 0.95, or the line through them more than 25% off at the largest), it says
 the trend is not linear enough to extrapolate instead of predicting.
 
@@ -49,48 +49,70 @@ Exit codes: 0 every size was rehearsed (whatever the verdicts), 2 one could not 
 	}
 	f.registerRehearsal(cmd)
 	fl := cmd.Flags()
-	fl.StringVar(&f.sizes, "sizes", "", "row counts of the largest table to rehearse at, `1M,4M,16M` (k, M, G suffixes; at least 3 to extrapolate)")
-	fl.StringVar(&f.at, "at", "", "production `ROWS` of the largest table, to predict at (for example 500M)")
+	fl.StringVar(&f.sizes, "sizes", "", "row counts of the largest table to rehearse at, `1M,4M,16M` (k, M, G suffixes; at least 3 to extrapolate; default: data.sweep.sizes)")
+	fl.StringVar(&f.at, "at", "", "production `ROWS` of the largest table, to predict at (for example 500M; default: data.sweep.at, else its rows in data.profile)")
 	fl.StringVar(&f.out, "out", "", "write each size's result as `DIR`/<stem>-<rows>.json")
-	_ = cmd.MarkFlagRequired("sizes")
 	return cmd
 }
 
-// parseRows reads 1M, 500k, 2.5G or 1_000_000.
+// parseRows reads 1M, 500k, 2.5G or 1_000_000 (at least one row).
 func parseRows(s string) (float64, error) {
-	t := strings.ReplaceAll(strings.TrimSpace(s), "_", "")
-	mult := 1.0
-	switch {
-	case strings.HasSuffix(t, "k") || strings.HasSuffix(t, "K"):
-		mult, t = 1e3, t[:len(t)-1]
-	case strings.HasSuffix(t, "M"):
-		mult, t = 1e6, t[:len(t)-1]
-	case strings.HasSuffix(t, "G") || strings.HasSuffix(t, "B"):
-		mult, t = 1e9, t[:len(t)-1]
-	}
-	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || v*mult < 1 || math.IsInf(v, 0) {
+	n, err := scenarios.ParseCount(s)
+	if err != nil || n < 1 {
 		return 0, fmt.Errorf("%q: want a row count such as 4M, 500k or 1000000", s)
 	}
-	return math.Round(v * mult), nil
+	return float64(n), nil
+}
+
+// sweepSizes returns the sizes to rehearse at and the production size to
+// predict at (0: none), from the flags, else data.sweep, else (for the
+// production size) data.profile's row count of the largest table. from
+// says where the production size came from.
+func sweepSizes(sc *scenarios.Scenario, f sweepFlags) (sizes []float64, at float64, from string, err error) {
+	sw := sc.Data.Sweep
+	switch {
+	case f.sizes != "":
+		for _, s := range strings.Split(f.sizes, ",") {
+			n, err := parseRows(s)
+			if err != nil {
+				return nil, 0, "", fmt.Errorf("--sizes: %w", err)
+			}
+			sizes = append(sizes, n)
+		}
+	case sw != nil:
+		for _, n := range sw.Sizes {
+			sizes = append(sizes, float64(n))
+		}
+	default:
+		return nil, 0, "", errors.New("no sizes to sweep: give --sizes 1M,4M,16M or data.sweep.sizes in the scenario")
+	}
+	largest := sc.Data.LargestTable()
+	switch {
+	case f.at != "":
+		n, err := parseRows(f.at)
+		if err != nil {
+			return nil, 0, "", fmt.Errorf("--at: %w", err)
+		}
+		return sizes, n, "--at", nil
+	case sw != nil && sw.At > 0:
+		return sizes, float64(sw.At), "data.sweep.at", nil
+	case sc.Data.ProductionRows(largest) > 0:
+		return sizes, float64(sc.Data.ProductionRows(largest)), "its rows in data.profile", nil
+	}
+	return sizes, 0, "", nil
 }
 
 func runSweep(cmd *cobra.Command, path string, f sweepFlags) error {
-	var sizes []float64
-	for _, s := range strings.Split(f.sizes, ",") {
-		n, err := parseRows(s)
-		if err != nil {
-			return cannotRun(fmt.Errorf("--sizes: %w", err))
-		}
-		sizes = append(sizes, n)
+	sc, err := scenarios.Load(path)
+	if err != nil {
+		return cannotRun(err)
 	}
-	var at float64
-	if f.at != "" {
-		n, err := parseRows(f.at)
-		if err != nil {
-			return cannotRun(fmt.Errorf("--at: %w", err))
-		}
-		at = n
+	sizes, at, atFrom, err := sweepSizes(sc, f)
+	if err != nil {
+		return cannotRun(err)
+	}
+	if at > 0 {
+		fmt.Fprintf(cmd.ErrOrStderr(), "predicting at %s rows of %s (%s)\n", human.Count(int64(at)), sc.Data.LargestTable(), atFrom)
 	}
 	stem := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	var results []*result.Result
