@@ -343,7 +343,9 @@ func sampling(m *result.MonitorStats) string {
 	if m.IdleIntervalMS <= m.IntervalMS {
 		return "every " + human.MS(m.IntervalMS)
 	}
-	return "every " + human.MS(m.IntervalMS) + " during lock waits, " + human.MS(m.IdleIntervalMS) + " otherwise"
+	// lockmon.lockWaitInterval: a twentieth of the youngest wait's age.
+	return "every " + human.MS(m.IntervalMS) + " in a lock wait's first " + human.MS(20*m.IntervalMS) +
+		", then a twentieth of its age up to " + human.MS(m.IdleIntervalMS) + "; " + human.MS(m.IdleIntervalMS) + " otherwise"
 }
 
 func (p *printer) lockWaits(r *result.Result) {

@@ -242,7 +242,9 @@ type LockWaits struct {
 
 // MonitorStats describes the lock monitor's sampling.
 type MonitorStats struct {
-	// IntervalMS is the interval while a session waited for a lock.
+	// IntervalMS is the interval while a session had waited for a lock
+	// for less than 20 intervals; after that, a twentieth of the wait's
+	// age, up to IdleIntervalMS.
 	IntervalMS float64 `json:"interval_ms"`
 	// IdleIntervalMS is the interval while none did.
 	IdleIntervalMS float64 `json:"idle_interval_ms,omitempty"`

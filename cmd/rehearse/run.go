@@ -65,7 +65,7 @@ func (f *runFlags) registerRehearsal(cmd *cobra.Command) {
 	fl.BoolVar(&f.disposable, "disposable", false, "confirm that the --dsn database may be changed: the rehearsal creates tables, loads rows and runs DDL")
 	fl.BoolVar(&f.forceNonEmpty, "force-nonempty", false, "use the --dsn database even though it has tables or other sessions (it may be live: be sure)")
 	fl.Int64Var(&f.seed, "seed", 0, "override the scenario's data.seed (data and traffic arguments)")
-	fl.DurationVar(&f.lockInterval, "lock-interval", lockmon.DefaultInterval, "how often the lock monitor samples while a session waits for a lock (50ms otherwise)")
+	fl.DurationVar(&f.lockInterval, "lock-interval", lockmon.DefaultInterval, "how often the lock monitor samples in a lock wait's first 20 intervals (then a twentieth of the wait's age, up to 50ms, the interval outside waits)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress lines on stderr")
 	fl.IntVar(&f.retryInvalid, "retry-invalid", 0, "rerun a rehearsal that ended invalid (harness starved) up to `N` times")
 	fl.BoolVar(&f.noConfig, "no-config", false, "ignore .rehearse.yaml (lint policy, migration_session settings)")

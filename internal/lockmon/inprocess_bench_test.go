@@ -32,9 +32,11 @@ const (
 // sample also reads pg_locks, as in a migration step. The monitor is
 // started and stopped in alternate windows. Its cost is the mean difference
 // in this process's CPU time between a window with it and the window
-// before, plus its backend's CPU time (read directly). Measured at the idle
-// interval (the default while no session waits for a lock) and at the
-// interval used while one does. The
+// before, plus its backend's CPU time (read directly). Measured with no
+// lock wait (the idle interval), with a session waiting for a lock
+// throughout each 2 s window (the defaults: 10 ms, then a twentieth of the
+// wait's age), and at 10 ms throughout (how lock waits were sampled
+// before). The
 // pgbench-driven benchmarks measure the monitor alone in an otherwise idle
 // process, where every sample also pays for waking the Go scheduler: an
 // upper bound of the Go side.
@@ -46,17 +48,29 @@ func BenchmarkMonitorCostInProcess(b *testing.B) {
 	defer startMigrationSession(b, dsn)()
 	b.ResetTimer()
 	for _, rate := range []struct {
-		name     string
-		interval time.Duration
-	}{{"no-lock-wait", lockmon.DefaultIdleInterval}, {"lock-wait", lockmon.DefaultInterval}} {
+		name string
+		opts []lockmon.Option
+		// wait: a session waits for a lock throughout each window the
+		// monitor samples, from its start.
+		wait bool
+	}{
+		{"no-lock-wait", nil, false},
+		{"2s-lock-wait", nil, true},
+		{"10ms-throughout", []lockmon.Option{lockmon.WithIdleInterval(lockmon.DefaultInterval)}, false},
+	} {
 		var diffs []float64
 		var backend, wall time.Duration
 		var samples int64
 		for range ipPairs {
 			off := windowCPU(b, ipWindow)
-			stop := startMonitor(b, dsn, "step", []lockmon.Option{lockmon.WithIdleInterval(rate.interval)})
+			release := func() {}
+			if rate.wait {
+				release = startLockWait(b, dsn)
+			}
+			stop := startMonitor(b, dsn, "step", rate.opts)
 			on := windowCPU(b, ipWindow)
 			run := stop()
+			release()
 			diffs = append(diffs, 100*float64(on-off)/float64(ipWindow))
 			backend += run.backend
 			wall += ipWindow
@@ -65,8 +79,8 @@ func BenchmarkMonitorCostInProcess(b *testing.B) {
 		goPct, spread := meanAndError(diffs)
 		backendPct := 100 * float64(backend) / float64(wall)
 		b.ReportMetric(goPct+backendPct, rate.name+"-core-%")
-		b.Logf("%-9s (%s, %.0f samples/s): %.2f%% of a core: Go process %+.2f%% ± %.2f%% (standard error over %d window pairs), backend %.2f%%",
-			rate.name, rate.interval, float64(samples)/wall.Seconds(), goPct+backendPct, goPct, spread, ipPairs, backendPct)
+		b.Logf("%-15s (%.0f samples/s): %.2f%% of a core: Go process %+.2f%% ± %.2f%% (standard error over %d window pairs), backend %.2f%%",
+			rate.name, float64(samples)/wall.Seconds(), goPct+backendPct, goPct, spread, ipPairs, backendPct)
 	}
 }
 
@@ -134,6 +148,44 @@ func startMigrationSession(b *testing.B, dsn string) func() {
 		cancel()
 		<-done
 		conn.Close(context.Background())
+	}
+}
+
+// startLockWait makes a session wait for a lock on pgbench_branches (the
+// traffic reads pgbench_accounts) and returns the function that ends the
+// wait. It returns once the server shows the wait.
+func startLockWait(b *testing.B, dsn string) func() {
+	ctx := context.Background()
+	holder, err := dbconn.Connect(ctx, dsn, "bench/holder")
+	if err != nil {
+		b.Fatalf("connect the lock holder: %v", err)
+	}
+	waiter, err := dbconn.Connect(ctx, dsn, "bench/waiter")
+	if err != nil {
+		b.Fatalf("connect the waiter: %v", err)
+	}
+	if _, err := holder.Exec(ctx, "BEGIN; LOCK TABLE pgbench_branches IN ACCESS EXCLUSIVE MODE"); err != nil {
+		b.Fatalf("take the lock: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := waiter.Exec(ctx, "SELECT count(*) FROM pgbench_branches")
+		done <- err
+	}()
+	for waiting := false; !waiting; {
+		if err := holder.QueryRow(ctx, "SELECT count(*) > 0 FROM pg_stat_activity WHERE application_name = 'bench/waiter' AND wait_event_type = 'Lock'").Scan(&waiting); err != nil {
+			b.Fatalf("look for the wait: %v", err)
+		}
+	}
+	return func() {
+		if _, err := holder.Exec(ctx, "COMMIT"); err != nil {
+			b.Fatalf("release the lock: %v", err)
+		}
+		if err := <-done; err != nil {
+			b.Fatalf("waiter: %v", err)
+		}
+		holder.Close(ctx)
+		waiter.Close(ctx)
 	}
 }
 
