@@ -191,7 +191,7 @@ func printSweep(w io.Writer, series []sweep.Series, at float64) {
 		if at == 0 {
 			continue
 		}
-		if ok, why := s.Fit.Extrapolable(); !ok {
+		if ok, why := s.Extrapolable(); !ok {
 			fmt.Fprintf(w, "  at %s rows: not predicted: %s\n", human.Count(int64(at)), why)
 			continue
 		}

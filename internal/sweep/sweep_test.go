@@ -65,3 +65,24 @@ func TestCollect(t *testing.T) {
 		t.Errorf("max wait series %+v: want the step's phase, not the baseline's", w)
 	}
 }
+
+// A time figure of a few milliseconds is not extrapolated, however well a
+// line fits it; WAL bytes have no such floor.
+func TestSeriesTooSmallToExtrapolate(t *testing.T) {
+	pts := []Point{{1e5, 10}, {2e5, 20}, {4e5, 40}, {8e5, 80}}
+	fit, err := Linear(pts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, why := (Series{Figure: Duration, Points: pts, Fit: fit}).Extrapolable(); ok || !strings.Contains(why, "too small to show a trend (80 ms") {
+		t.Errorf("80 ms step: extrapolable %v (%s), want refused as too small", ok, why)
+	}
+	if ok, why := (Series{Figure: WAL, Points: pts, Fit: fit}).Extrapolable(); !ok {
+		t.Errorf("80 bytes of WAL on a line: refused (%s)", why)
+	}
+	big := []Point{{1e5, 100}, {2e5, 200}, {4e5, 400}, {8e5, 800}}
+	fit, _ = Linear(big)
+	if ok, why := (Series{Figure: LockHeld, Points: big, Fit: fit}).Extrapolable(); !ok {
+		t.Errorf("800 ms lock on a line: refused (%s)", why)
+	}
+}
