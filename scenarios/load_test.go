@@ -108,6 +108,24 @@ func TestGoodFiles(t *testing.T) {
 	}
 }
 
+// problemCase edits a valid scenario (the first from becomes to) and
+// expects Parse to fail with an error containing want.
+type problemCase struct{ name, from, to, want string }
+
+// checkProblems runs each case on its edit of base, in parallel subtests.
+func checkProblems(t *testing.T, base string, cases []problemCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Parse([]byte(strings.Replace(base, tc.from, tc.to, 1)), "s.yaml")
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
 func eq[T comparable](t *testing.T, what string, got, want T) {
 	t.Helper()
 	if got != want {

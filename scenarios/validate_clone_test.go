@@ -1,9 +1,6 @@
 package scenarios
 
-import (
-	"strings"
-	"testing"
-)
+import "testing"
 
 const cloneScenario = `name: on a clone
 postgres:
@@ -32,20 +29,11 @@ func TestCloneKeys(t *testing.T) {
 
 func TestCloneProblems(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct{ name, from, to, want string }{
+	checkProblems(t, cloneScenario, []problemCase{
 		{"no destroy", `, destroy: "dblab clone destroy r1"`, "", "postgres.clone.destroy: missing"},
 		{"unknown from", "data: {from: existing}", "data: {from: prod}", `data.from: must be "existing"`},
 		{"rows with existing", "data: {from: existing}", "data: {from: existing, tables: {users: {rows: 10}}}", "leave out data.tables"},
 		{"ref without rows", "data: {from: existing}", "", "users gets no rows"},
 		{"replica", "postgres:\n", "postgres:\n  replica: true\n", "cannot start a standby beside a clone"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			src := strings.Replace(cloneScenario, tc.from, tc.to, 1)
-			_, err := Parse([]byte(src), "c.yaml")
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("error %v, want one containing %q", err, tc.want)
-			}
-		})
-	}
+	})
 }

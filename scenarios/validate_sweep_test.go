@@ -1,9 +1,6 @@
 package scenarios
 
-import (
-	"strings"
-	"testing"
-)
+import "testing"
 
 const sweepScenario = `name: swept
 schema:
@@ -36,7 +33,7 @@ func TestSweepKeys(t *testing.T) {
 
 func TestSweepProblems(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct{ name, from, to, want string }{
+	checkProblems(t, sweepScenario, []problemCase{
 		{"one size", "[250k, 1M, 4M]", "[1M]", "data.sweep.sizes: give at least 2 sizes"},
 		{"not ascending", "[250k, 1M, 4M]", "[250k, 4M, 1M]", "data.sweep.sizes[2]: sizes go smallest first"},
 		{"zero size", "[250k, 1M, 4M]", "[0, 1M, 4M]", "data.sweep.sizes[0]: must be at least 1 row"},
@@ -44,16 +41,7 @@ func TestSweepProblems(t *testing.T) {
 		{"bad suffix", "at: 100M", "at: 100X", `invalid row count "100X"`},
 		{"fraction", "at: 100M", "at: 1.5", "invalid row count"},
 		{"no rows", "{users: {rows: 20k}, orders: {rows: 100_000}}", "{}", "none has rows"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			src := strings.Replace(sweepScenario, tc.from, tc.to, 1)
-			_, err := Parse([]byte(src), "s.yaml")
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("error %v, want one containing %q", err, tc.want)
-			}
-		})
-	}
+	})
 }
 
 func TestParseCount(t *testing.T) {
