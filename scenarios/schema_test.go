@@ -41,7 +41,7 @@ func generateSchema(t *testing.T) []byte {
 			case reflect.TypeFor[Setting](), reflect.TypeFor[MigrationVersion]():
 				return scalar()
 			case reflect.TypeFor[Count]():
-				return &jsonschema.Schema{OneOf: []*jsonschema.Schema{{Type: "integer", Minimum: "0"}, {Type: "string", Pattern: `^[0-9][0-9_]*(\.[0-9]+)?[kKMG]?$`, Description: "2_000_000, 250k, 2.5M or 1G"}}}
+				return &jsonschema.Schema{OneOf: []*jsonschema.Schema{{Type: "integer", Minimum: "0"}, {Type: "string", Pattern: `^[0-9][0-9_]*(\.[0-9]+)?[kKMGB]?$`, Description: "2_000_000, 250k, 2.5M or 1G"}}}
 			case reflect.TypeFor[ForbidRule]():
 				return &jsonschema.Schema{OneOf: []*jsonschema.Schema{{Type: "string"},
 					{Type: "object", MinProperties: ptr(uint64(1)), MaxProperties: ptr(uint64(1)), AdditionalProperties: duration()}}}

@@ -416,7 +416,8 @@ func (d *Duration) UnmarshalYAML(unmarshal func(any) error) error {
 // MarshalJSON writes the duration as a string ("500ms").
 func (d Duration) MarshalJSON() ([]byte, error) { return []byte(`"` + d.String() + `"`), nil }
 
-// Count is a non-negative number of rows or keys; "2_000_000" is accepted.
+// Count is a non-negative number of rows or keys; "2_000_000" and "2M"
+// are accepted (UnmarshalYAML).
 type Count int64
 
 // UnmarshalYAML reads a whole number of rows: 2000000, 2_000_000, or a
@@ -452,7 +453,7 @@ func (n *Count) UnmarshalYAML(unmarshal func(any) error) error {
 }
 
 // ParseCount reads a row count as a person writes it: 1000000, 1_000_000,
-// 250k, 2.5M or 1G (k, M, G are 10^3, 10^6, 10^9).
+// 250k, 2.5M or 1G (k, M, G are 10^3, 10^6, 10^9; B is G).
 func ParseCount(s string) (Count, error) {
 	t := strings.ReplaceAll(strings.TrimSpace(s), "_", "")
 	mult := 1.0
@@ -462,7 +463,7 @@ func ParseCount(s string) (Count, error) {
 			mult = 1e3
 		case 'M':
 			mult = 1e6
-		case 'G':
+		case 'G', 'B': // B: billion, as --sizes took it before
 			mult = 1e9
 		}
 		if mult != 1 {

@@ -48,7 +48,7 @@ func TestParseCount(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]Count{
 		"0": 0, "1000000": 1_000_000, "1_000_000": 1_000_000, "250k": 250_000, "250K": 250_000,
-		"2.5M": 2_500_000, "1G": 1_000_000_000, " 4M ": 4_000_000,
+		"2.5M": 2_500_000, "1G": 1_000_000_000, "1B": 1_000_000_000, " 4M ": 4_000_000,
 	} {
 		got, err := ParseCount(in)
 		if err != nil || got != want {

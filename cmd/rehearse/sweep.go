@@ -96,8 +96,9 @@ func sweepSizes(sc *scenarios.Scenario, f sweepFlags) (sizes []float64, at float
 		return sizes, n, "--at", nil
 	case sw != nil && sw.At > 0:
 		return sizes, float64(sw.At), "data.sweep.at", nil
-	case sc.Data.ProductionRows(largest) > 0:
-		return sizes, float64(sc.Data.ProductionRows(largest)), "its rows in data.profile", nil
+	}
+	if prod := sc.Data.ProductionRows(largest); prod > 0 {
+		return sizes, float64(prod), "its rows in data.profile", nil
 	}
 	return sizes, 0, "", nil
 }
