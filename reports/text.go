@@ -343,8 +343,7 @@ func sampling(m *result.MonitorStats) string {
 	if m.IdleIntervalMS <= m.IntervalMS {
 		return "every " + human.MS(m.IntervalMS)
 	}
-	// lockmon.lockWaitInterval: a twentieth of the youngest wait's age.
-	return "every " + human.MS(m.IntervalMS) + " in a lock wait's first " + human.MS(20*m.IntervalMS) +
+	return "every " + human.MS(m.IntervalMS) + " in a lock wait's first " + human.MS(result.WaitIntervalsPerAge*m.IntervalMS) +
 		", then a twentieth of its age up to " + human.MS(m.IdleIntervalMS) + "; " + human.MS(m.IdleIntervalMS) + " otherwise"
 }
 

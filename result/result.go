@@ -240,11 +240,15 @@ type LockWaits struct {
 	Monitor *MonitorStats `json:"monitor,omitempty"`
 }
 
+// WaitIntervalsPerAge is how many times the lock monitor samples a lock
+// wait at least over its age, once past its first intervals (MonitorStats).
+const WaitIntervalsPerAge = 20
+
 // MonitorStats describes the lock monitor's sampling.
 type MonitorStats struct {
 	// IntervalMS is the interval while a session had waited for a lock
-	// for less than 20 intervals; after that, a twentieth of the wait's
-	// age, up to IdleIntervalMS.
+	// for less than WaitIntervalsPerAge intervals; after that, the wait's
+	// age over WaitIntervalsPerAge, up to IdleIntervalMS.
 	IntervalMS float64 `json:"interval_ms"`
 	// IdleIntervalMS is the interval while none did.
 	IdleIntervalMS float64 `json:"idle_interval_ms,omitempty"`

@@ -313,12 +313,8 @@ func (m *Monitor) lockWaitInterval(rows []lockRow, now time.Time) time.Duration 
 	if youngest < 0 {
 		return m.opts.interval
 	}
-	return min(max(youngest/waitIntervalsPerAge, m.opts.interval), m.opts.idle)
+	return min(max(youngest/result.WaitIntervalsPerAge, m.opts.interval), m.opts.idle)
 }
-
-// waitIntervalsPerAge: a lock wait is sampled at least this many times
-// over its age (lockWaitInterval).
-const waitIntervalsPerAge = 20
 
 // readActivity reads the backends' wait events (waits.go).
 func (m *Monitor) readActivity(ctx context.Context) ([]activityRow, error) {
