@@ -251,10 +251,13 @@ func TestThinkTimeHoldsLocksUntilStop(t *testing.T) {
 		}},
 	}}, WithPacer(g))
 	g.release(1)
-	eventually(t, "the transaction to sit idle in transaction", func() bool {
+	// Idle in transaction is also the state between BEGIN and the UPDATE; a
+	// transaction ID is assigned only once the UPDATE has written the row.
+	eventually(t, "the transaction to sit idle in transaction after its write", func() bool {
 		var n int
 		err := observer.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
-			WHERE application_name = 'rehearse/thinker' AND state = 'idle in transaction'`).Scan(&n)
+			WHERE application_name = 'rehearse/thinker' AND state = 'idle in transaction'
+			AND backend_xid IS NOT NULL`).Scan(&n)
 		return err == nil && n == 1
 	})
 	tx, err := observer.Begin(ctx)
