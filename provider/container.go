@@ -146,16 +146,25 @@ func (c *Container) Start(ctx context.Context, cfg Config) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	return c.start(ctx, cfg, ref, nil)
+}
+
+// start starts the server container of ref, or with ds of ds's dataset
+// image (ref is then the image the dataset was loaded on, which the
+// standby runs).
+func (c *Container) start(ctx context.Context, cfg Config, ref string, ds *datasetStart) (*Instance, error) {
 	log := logWriter(cfg.Log)
 	engine, err := DetectDocker(ctx, DefaultDetectTimeout)
 	if err != nil {
 		return nil, unavailable{err}
 	}
-	if err := ensureImages(ctx, engine, ref, log); err != nil {
-		if errors.Is(err, ErrNoImage) {
-			return nil, unavailable{err}
+	if ds == nil || cfg.Replica {
+		if err := ensureImages(ctx, engine, ref, log); err != nil {
+			if errors.Is(err, ErrNoImage) {
+				return nil, unavailable{err}
+			}
+			return nil, err
 		}
-		return nil, err
 	}
 	b := &box{engine: engine, label: randomHex(12), password: randomHex(16)}
 	host, err := b.dialHost()
@@ -167,8 +176,18 @@ func (c *Container) Start(ctx context.Context, cfg Config) (*Instance, error) {
 			return nil, errors.Join(err, b.remove(ctx))
 		}
 	}
-	fmt.Fprintf(log, "starting container %s\n", ref)
-	if err := b.run(ctx, ref, host, cfg.Settings, c); err != nil {
+	serverRef := ref
+	if ds != nil {
+		serverRef = ds.image.Tag
+		how := "a copy in a volume"
+		if ds.thin {
+			how = "the image layer (copy-on-write)"
+		}
+		fmt.Fprintf(log, "starting container %s (dataset image of %s) on %s\n", serverRef, ref, how)
+	} else {
+		fmt.Fprintf(log, "starting container %s\n", ref)
+	}
+	if err := b.run(ctx, serverRef, host, cfg, c, ds); err != nil {
 		return nil, errors.Join(err, b.remove(ctx))
 	}
 	if cfg.Replica {
@@ -182,6 +201,9 @@ func (c *Container) Start(ctx context.Context, cfg Config) (*Instance, error) {
 	}
 	inst.Leftovers = b.leftovers
 	inst.SetKill(b.kill)
+	if ds == nil {
+		inst.snapshot = func(ctx context.Context, dst string) (int64, error) { return b.snapshot(ctx, inst, host, ref, dst) }
+	}
 	if w := b.versionWarning(ctx, inst.DSN, ref, cfg.Version); w != "" {
 		inst.Warnings = append(inst.Warnings, w)
 	}
@@ -204,9 +226,13 @@ type box struct {
 }
 
 // run creates and starts the container and waits until the server accepts
-// connections at host.
-func (b *box) run(ctx context.Context, ref, host string, settings map[string]string, c *Container) error {
-	opts := append(b.customizers(host, settings, c), testcontainers.WithNoStart())
+// connections at host. With ds the container runs a dataset image, and the
+// server is made this instance's before anything dials it.
+func (b *box) run(ctx context.Context, ref, host string, cfg Config, c *Container, ds *datasetStart) error {
+	opts := append(b.customizers(host, cfg.Settings, c), testcontainers.WithNoStart())
+	if ds != nil {
+		opts = append(opts, datasetCustomizers(ds, c)...)
+	}
 	create := func(ctx context.Context) (*postgres.PostgresContainer, error) { return postgres.Run(ctx, ref, opts...) }
 	keep := func(ctr *postgres.PostgresContainer) { b.ctr = ctr }
 	port, err := createAndStart(ctx, "container "+ref, create, keep)
@@ -214,6 +240,11 @@ func (b *box) run(ctx context.Context, ref, host string, settings map[string]str
 		return err
 	}
 	b.port = port
+	if ds != nil {
+		if err := b.adoptDataset(ctx, cfg.Replica); err != nil {
+			return fmt.Errorf("start on dataset image %s: %w", ref, err)
+		}
+	}
 	deadline := time.Now().Add(c.startTimeout)
 	return waitAccepting(ctx, b.dsn(host), deadline, b.logTail)
 }
@@ -234,8 +265,7 @@ func (b *box) customizers(host string, settings map[string]string, c *Container)
 		// ForListeningPort: that dials the host testcontainers guesses, which
 		// inside a container is the Docker bridge gateway. waitAccepting
 		// dials the published port instead.
-		testcontainers.WithWaitStrategyAndDeadline(c.startTimeout,
-			wait.ForLog(readyLine).WithOccurrence(2).WithStartupTimeout(c.startTimeout)),
+		testcontainers.WithWaitStrategyAndDeadline(c.startTimeout, waitReady(2, c.startTimeout)),
 		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
 			// Docker's 64 MB /dev/shm is too small for the dynamic shared memory
 			// of parallel index builds and queries on production-sized tables.
@@ -246,6 +276,11 @@ func (b *box) customizers(host string, settings map[string]string, c *Container)
 		opts = append(opts, testcontainers.WithHostConfigModifier(publishOnLoopback))
 	}
 	return append(opts, b.primaryReplicaCustomizers()...)
+}
+
+// waitReady waits for the n-th readyLine of the container's log.
+func waitReady(n int, timeout time.Duration) wait.Strategy {
+	return wait.ForLog(readyLine).WithOccurrence(n).WithStartupTimeout(timeout)
 }
 
 // serverCmd is the container command: postgres with the settings in key order.

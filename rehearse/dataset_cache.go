@@ -50,10 +50,18 @@ func (r *rehearsal) startServer(ctx context.Context, cfg provider.Config) (*prov
 	defer e.Close()
 	began := time.Now()
 	inst, err := d.tmpl.StartFrom(ctx, cfg, e.DataDir())
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, err
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return nil, err
+	case errors.Is(err, provider.ErrDatasetImageGone):
+		// The entry can never start again: drop it, so that this run saves anew.
+		e.Close()
+		if _, rmErr := d.cache.Remove(d.key); rmErr != nil {
+			r.logf("warning: dataset cache: %v\n", rmErr)
 		}
+		r.logf("dataset cache: %v; entry removed, loading the data (it is saved again after the load)\n", err)
+		return r.opts.provider.Start(ctx, cfg)
+	case err != nil:
 		r.logf("warning: dataset cache: cannot start from %s (%v); loading the data instead\n", e.Dir, err)
 		return r.opts.provider.Start(ctx, cfg)
 	}
@@ -75,7 +83,7 @@ func (r *rehearsal) openDatasetCache(ctx context.Context, cfg provider.Config) *
 	}
 	tmpl, ok := r.opts.provider.(provider.Templater)
 	if !ok {
-		r.logf("dataset cache: not used with the %s provider (only the local provider caches datasets)\n", providerName(r.opts.provider))
+		r.logf("dataset cache: not used with the %s provider (the local and container providers cache datasets)\n", providerName(r.opts.provider))
 		return nil
 	}
 	version, err := tmpl.ServerVersion(ctx, cfg)
@@ -106,7 +114,8 @@ func (r *rehearsal) saveDataset(ctx context.Context) error {
 	if d == nil || d.hit() {
 		return nil
 	}
-	if v := r.postgres.Version; v != d.version {
+	if _, local := d.tmpl.(*provider.Local); local && r.postgres.Version != d.version {
+		v := r.postgres.Version
 		r.logf("warning: dataset cache: the server reports version %q, its binaries %q; not saved\n", v, d.version)
 		return nil
 	}
@@ -119,10 +128,11 @@ func (r *rehearsal) saveDataset(ctx context.Context) error {
 	began := time.Now()
 	r.setup.Close(ctx)
 	r.setup = nil
-	_, snapErr := r.inst.Snapshot(ctx, w.DataDir())
+	size, snapErr := r.inst.Snapshot(ctx, w.DataDir())
 	conn, err := dbconn.Connect(ctx, r.inst.DSN, dbconn.Setup)
 	if err != nil {
-		return fmt.Errorf("after saving the dataset: %w", errors.Join(snapErr, err))
+		rmErr := provider.RemoveDatasetImage(ctx, provider.DatasetImageTag(w.DataDir()))
+		return fmt.Errorf("after saving the dataset: %w", errors.Join(snapErr, err, rmErr))
 	}
 	r.setup = conn
 	if snapErr != nil {
@@ -132,8 +142,15 @@ func (r *rehearsal) saveDataset(ctx context.Context) error {
 		r.logf("warning: dataset cache: not saved: %v\n", snapErr)
 		return nil
 	}
-	meta, err := w.Commit(dscache.Meta{Scenario: r.sc.Name, ServerVersion: d.version, DatagenVersion: datagen.Version,
-		Seed: r.seed, Tables: r.data.Tables, LoadMS: r.data.LoadMS})
+	image := provider.DatasetImageTag(w.DataDir())
+	meta, err := w.Commit(dscache.Meta{Scenario: r.sc.Name, ServerVersion: r.postgres.Version, DatagenVersion: datagen.Version,
+		Seed: r.seed, Tables: r.data.Tables, LoadMS: r.data.LoadMS, SizeBytes: size, Image: image})
+	if err != nil {
+		// The entry is not kept, so neither is its image.
+		if rmErr := provider.RemoveDatasetImage(ctx, image); rmErr != nil {
+			r.logf("warning: dataset cache: %v\n", rmErr)
+		}
+	}
 	switch {
 	case errors.Is(err, dscache.ErrExists):
 		r.logf("dataset cache: another rehearsal saved this dataset first (key %s)\n", shortKey(d.key))

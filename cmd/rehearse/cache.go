@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/rehearse/rehearse/internal/dscache"
 	"github.com/rehearse/rehearse/internal/human"
+	"github.com/rehearse/rehearse/provider"
 	"github.com/rehearse/rehearse/rehearse"
 )
 
@@ -41,10 +43,11 @@ func newCacheCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "cache",
 		Short: "List or prune the dataset cache",
-		Long: `A rehearsal on the local provider saves the dataset it loaded (the data
-directory, after the load) in the dataset cache; a later rehearsal of a
-scenario with the same schema, data spec, seed and PostgreSQL version starts
-on a fresh copy of it instead of generating the data again. --no-cache (or
+		Long: `A rehearsal saves the dataset it loaded in the dataset cache: the data
+directory after the load (local provider), or an image holding it
+(container provider: rehearse-dataset:TAG). A later rehearsal of a scenario
+with the same schema, data spec, seed and PostgreSQL version (or image)
+starts on a copy of it instead of generating the data again. --no-cache (or
 $` + noCacheEnv + `=1) skips it. The cache is $` + dscache.DirEnv + `, else
 $XDG_CACHE_HOME/rehearse, else ~/.cache/rehearse.`,
 		Args: cobra.NoArgs,
@@ -110,8 +113,12 @@ func printEntries(w io.Writer, dir string, entries []dscache.Entry) error {
 	var total int64
 	for _, e := range entries {
 		total += e.SizeBytes
+		version := e.ServerVersion
+		if e.Image != "" {
+			version += " (image " + e.Image + ")"
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Key[:min(12, len(e.Key))], e.Scenario, human.Count(e.Rows()),
-			human.Bytes(e.SizeBytes), localTime(e.Created), localTime(e.LastUsed), e.ServerVersion)
+			human.Bytes(e.SizeBytes), localTime(e.Created), localTime(e.LastUsed), version)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -167,6 +174,7 @@ died while saving left behind is removed too.`,
 			if err != nil {
 				return cannotRun(err)
 			}
+			opts.Release = releaseImage(cmd.Context())
 			res, err := c.Prune(opts)
 			printPruned(cmd.OutOrStdout(), c.Dir(), res)
 			return cannotRunIf(err)
@@ -199,6 +207,18 @@ func pruneOptions(olderThan, maxSize string, all bool) (dscache.PruneOptions, er
 		}
 	}
 	return o, nil
+}
+
+// releaseImage removes the image of an entry the container provider saved
+// before prune removes the entry; a container still using it keeps both.
+func releaseImage(ctx context.Context) func(dataDir string) error {
+	return func(dataDir string) error {
+		err := provider.RemoveDatasetImage(ctx, provider.DatasetImageTag(dataDir))
+		if errors.Is(err, provider.ErrDatasetImageInUse) {
+			return fmt.Errorf("%w: %w", dscache.ErrInUse, err)
+		}
+		return err
+	}
 }
 
 func printPruned(w io.Writer, dir string, res dscache.Pruned) {

@@ -97,8 +97,13 @@ type Meta struct {
 	ServerVersion  string    `json:"server_version"`
 	DatagenVersion string    `json:"datagen_version"`
 	Seed           int64     `json:"seed"`
-	// SizeBytes is the size of the cached data directory.
+	// SizeBytes is the size of the cached data directory, or of the image
+	// layer holding it.
 	SizeBytes int64 `json:"size_bytes"`
+	// Image is the container image holding the dataset, for an entry the
+	// container provider saved (its data directory then holds only a
+	// record of the image); "" for a data directory.
+	Image string `json:"image,omitempty"`
 	// Tables and LoadMS are what the load that made the dataset reported.
 	Tables []result.TableLoad `json:"tables"`
 	LoadMS int64              `json:"load_ms"`
@@ -257,15 +262,18 @@ func (w *Writer) DataDir() string { return filepath.Join(w.tmp, dataDir) }
 // first; the entry in place is kept and this one dropped.
 var ErrExists = errors.New("the dataset cache already has this entry")
 
-// Commit writes meta (Format, Key, Created and SizeBytes filled in) and
-// moves the entry into place.
+// Commit writes meta (Format, Key, Created and, unless set, SizeBytes
+// filled in) and moves the entry into place.
 func (w *Writer) Commit(meta Meta) (*Meta, error) {
 	defer w.Abort()
-	size, err := dirSize(w.DataDir())
-	if err != nil {
-		return nil, fmt.Errorf("cache save: %w", err)
+	if meta.SizeBytes <= 0 {
+		size, err := dirSize(w.DataDir())
+		if err != nil {
+			return nil, fmt.Errorf("cache save: %w", err)
+		}
+		meta.SizeBytes = size
 	}
-	meta.Format, meta.Key, meta.SizeBytes = FormatVersion, w.key, size
+	meta.Format, meta.Key = FormatVersion, w.key
 	if meta.Created.IsZero() {
 		meta.Created = time.Now().UTC()
 	}

@@ -2,8 +2,10 @@ package dscache
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -245,4 +247,37 @@ func keysOf(es []Entry) []string {
 		out = append(out, e.Key[:8])
 	}
 	return out
+}
+
+// TestPruneRelease: what lives outside the cache (an image) is released
+// before its entry goes; in use, the entry is kept as in use; a failure
+// keeps it and is returned.
+func TestPruneRelease(t *testing.T) {
+	c, _ := Open(t.TempDir())
+	inUse, broken, free := keyOf(t, 1), keyOf(t, 2), keyOf(t, 3)
+	for _, k := range []string{inUse, broken, free} {
+		save(t, c, k, 10, "s")
+	}
+	var released []string
+	res, err := c.Prune(PruneOptions{All: true, Release: func(dataDir string) error {
+		key := filepath.Base(filepath.Dir(dataDir))
+		released = append(released, key)
+		switch key {
+		case inUse:
+			return fmt.Errorf("a container runs it: %w", ErrInUse)
+		case broken:
+			return errors.New("no Docker engine")
+		}
+		return nil
+	}})
+	if err == nil || !strings.Contains(err.Error(), "no Docker engine") {
+		t.Errorf("prune error %v, want the failed release", err)
+	}
+	if len(released) != 3 || len(res.Removed) != 1 || res.Removed[0].Key != free ||
+		len(res.InUse) != 1 || res.InUse[0].Key != inUse || len(res.Kept) != 1 || res.Kept[0].Key != broken {
+		t.Errorf("released %d; removed %v, in use %v, kept %v", len(released), keysOf(res.Removed), keysOf(res.InUse), keysOf(res.Kept))
+	}
+	if entries, _ := c.List(); len(entries) != 2 {
+		t.Errorf("%d entries left, want the two not released", len(entries))
+	}
 }

@@ -51,7 +51,16 @@ type PruneOptions struct {
 	All bool
 	// Now is when ages are measured from (zero: now).
 	Now time.Time
+	// Release, when set, is called with an entry's data directory before
+	// the entry is removed, to remove what lives outside the cache (the
+	// container provider's image). An error wrapping ErrInUse keeps the
+	// entry as in use; another keeps it and is returned.
+	Release func(dataDir string) error
 }
+
+// ErrInUse is what PruneOptions.Release wraps when something outside the
+// cache still uses an entry.
+var ErrInUse = errors.New("in use")
 
 // Pruned is what Prune did.
 type Pruned struct {
@@ -85,7 +94,7 @@ func (c *Cache) Prune(o PruneOptions) (Pruned, error) {
 			res.Kept = append(res.Kept, e)
 			continue
 		}
-		switch removed, err := c.remove(e.Dir); {
+		switch removed, err := c.remove(e.Dir, o.Release); {
 		case err != nil:
 			errs = append(errs, err)
 			res.Kept = append(res.Kept, e)
@@ -101,8 +110,18 @@ func (c *Cache) Prune(o PruneOptions) (Pruned, error) {
 	return res, errors.Join(append(errs, err)...)
 }
 
-// remove deletes an entry unless a reader holds it; removed is false then.
-func (c *Cache) remove(dir string) (removed bool, err error) {
+// Remove deletes the entry of key unless a reader holds it (removed is
+// false then, as when there is none).
+func (c *Cache) Remove(key string) (removed bool, err error) {
+	if !ValidKey(key) {
+		return false, fmt.Errorf("cache remove: bad key %q", key)
+	}
+	return c.remove(filepath.Join(c.dir, key), nil)
+}
+
+// remove deletes an entry unless a reader holds it, or release says it is
+// in use; removed is false then.
+func (c *Cache) remove(dir string, release func(dataDir string) error) (removed bool, err error) {
 	lock, err := os.OpenFile(filepath.Join(dir, lockFile), os.O_RDWR, 0)
 	if errors.Is(err, os.ErrNotExist) {
 		return false, nil
@@ -116,6 +135,13 @@ func (c *Cache) remove(dir string) (removed bool, err error) {
 			return false, nil
 		}
 		return false, fmt.Errorf("prune %s: lock: %w", dir, err)
+	}
+	if release != nil {
+		if err := release(filepath.Join(dir, dataDir)); errors.Is(err, ErrInUse) {
+			return false, nil
+		} else if err != nil {
+			return false, fmt.Errorf("prune %s: %w", dir, err)
+		}
 	}
 	// Out of the way first: a reader that opens the lock from now on finds nothing.
 	trash, err := os.MkdirTemp(c.dir, trashPre)
