@@ -2,6 +2,7 @@ package provider_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rehearse/rehearse/internal/testimage"
 	"github.com/rehearse/rehearse/provider"
 )
 
@@ -25,9 +27,12 @@ import (
 // server that answers and to the first one-row UPDATE after it.
 func BenchmarkContainerCachedStart(b *testing.B) {
 	ctx := context.Background()
-	img := os.Getenv("REHEARSE_TEST_IMAGE")
-	if img == "" {
-		img = "rehearse-test/postgres:latest"
+	img, err := testimage.Ensure(ctx)
+	if errors.Is(err, provider.ErrNoDocker) {
+		b.Skipf("no container to benchmark: %v", err)
+	}
+	if err != nil {
+		b.Fatal(err)
 	}
 	p := provider.NewContainer(provider.WithImage(img), provider.WithStartTimeout(30*time.Minute))
 	for _, rows := range benchRows(b) {

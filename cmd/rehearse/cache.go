@@ -162,8 +162,10 @@ func newCachePruneCmd() *cobra.Command {
 		Long: `prune removes the datasets not used for longer than --older-than, then the
 least recently used until the rest fit in --max-size (sizes in KB, MB, GB,
 TB: powers of 1000; KiB, MiB, GiB, TiB: powers of 1024), or with --all every
-one. A dataset a running rehearsal is copying is kept. What rehearsals that
-died while saving left behind is removed too.`,
+one. A dataset a running rehearsal is copying is kept. The container
+provider's image of a dataset is removed with it, unless a container still
+uses it (then both stay). What rehearsals that died while saving left behind
+is removed too.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts, err := pruneOptions(olderThan, maxSize, all)
