@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rehearse/rehearse/autoscenario"
-	"github.com/rehearse/rehearse/rehearse"
 	"github.com/rehearse/rehearse/result"
 )
 
@@ -86,7 +85,7 @@ func runDir(cmd *cobra.Command, dir string, f runFlags, df dirFlags) error {
 	if err != nil {
 		return cannotRun(err)
 	}
-	res, runErr := rehearse.Run(cmd.Context(), sc, opts...)
+	res, runErr := runRetrying(cmd, sc, opts, f.retryInvalid)
 	if res == nil {
 		return cannotRun(runErr)
 	}

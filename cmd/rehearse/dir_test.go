@@ -13,7 +13,9 @@ import (
 
 // Zero-config rehearsals: `rehearse DIR` with tiny --rows and one-second
 // phases, on the local provider.
-var tiny = []string{"--provider", "local", "--rows", "3000", "--phase", "1s", "-q"}
+// tiny rehearses quickly. A run the race detector's slowdown starves ends
+// invalid, and is rerun, as a nightly job would.
+var tiny = []string{"--provider", "local", "--rows", "3000", "--phase", "1s", "-q", "--retry-invalid", "2"}
 
 func runDirTest(t *testing.T, want int, args ...string) *result.Result {
 	t.Helper()
@@ -239,7 +241,7 @@ func TestInitRoundTrip(t *testing.T) {
 	}
 	fromDir := runDirTest(t, exitFail, dir)
 	path := filepath.Join(t.TempDir(), "r.json")
-	if code, _, errOut := run(t, out, "--provider", "local", "-q", "--json", path); code != exitFail {
+	if code, _, errOut := run(t, out, "--provider", "local", "-q", "--retry-invalid", "2", "--json", path); code != exitFail {
 		t.Fatalf("run the written scenario: exit %d: %s", code, errOut)
 	}
 	fromFile := readResult(t, path)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rehearse/rehearse/rehearse"
 	"github.com/rehearse/rehearse/reports"
 	"github.com/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/scenarios"
@@ -281,7 +280,7 @@ func rehearseOne(cmd *cobra.Command, sf scenarioFile, f nightlyFlags, prev basel
 		s.Err = err.Error()
 		return s
 	}
-	res, runErr := rehearse.Run(cmd.Context(), sc, opts...)
+	res, runErr := runRetrying(cmd, sc, opts, f.retryInvalid)
 	if runErr != nil {
 		s.Err = runErr.Error()
 	}

@@ -69,11 +69,10 @@ func (f *runFlags) registerRehearsal(cmd *cobra.Command) {
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress lines on stderr")
 	fl.IntVar(&f.retryInvalid, "retry-invalid", 0, "rerun a rehearsal that ended invalid (harness starved) up to `N` times")
 	fl.BoolVar(&f.noConfig, "no-config", false, "ignore .rehearse.yaml (lint policy, migration_session settings)")
-	fl.BoolVar(&f.noCache, "no-cache", false, "generate the data even if the dataset cache has it, and do not save it (local provider; see rehearse cache)")
+	fl.BoolVar(&f.noCache, "no-cache", false, "generate the data even if the dataset cache has it, and do not save it (see rehearse cache)")
 }
 
 func runScenario(cmd *cobra.Command, path string, f runFlags) error {
-	ctx := cmd.Context()
 	sc, err := scenarios.LoadSince(path, f.since)
 	if err != nil {
 		return cannotRun(err)
@@ -91,11 +90,7 @@ func runScenario(cmd *cobra.Command, path string, f runFlags) error {
 	if err != nil {
 		return cannotRun(err)
 	}
-	res, runErr := rehearse.Run(ctx, sc, opts...)
-	for try := 1; try <= f.retryInvalid && runErr == nil && res != nil && res.Verdict.Invalid; try++ {
-		fmt.Fprintf(cmd.ErrOrStderr(), "invalid rehearsal (%s): retry %d of %d\n", res.Verdict.InvalidReason, try, f.retryInvalid)
-		res, runErr = rehearse.Run(ctx, sc, opts...)
-	}
+	res, runErr := runRetrying(cmd, sc, opts, f.retryInvalid)
 	if res == nil {
 		return cannotRun(runErr)
 	}
@@ -189,4 +184,15 @@ func writeOutputs(stdout io.Writer, res *result.Result, f runFlags) error {
 		}
 	}
 	return nil
+}
+
+// runRetrying rehearses sc, and again up to retries times while the
+// rehearsal ends invalid (--retry-invalid).
+func runRetrying(cmd *cobra.Command, sc *scenarios.Scenario, opts []rehearse.Option, retries int) (*result.Result, error) {
+	res, err := rehearse.Run(cmd.Context(), sc, opts...)
+	for try := 1; try <= retries && err == nil && res != nil && res.Verdict.Invalid; try++ {
+		fmt.Fprintf(cmd.ErrOrStderr(), "invalid rehearsal (%s): retry %d of %d\n", res.Verdict.InvalidReason, try, retries)
+		res, err = rehearse.Run(cmd.Context(), sc, opts...)
+	}
+	return res, err
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/rehearse/rehearse/internal/human"
 	"github.com/rehearse/rehearse/internal/sweep"
-	"github.com/rehearse/rehearse/rehearse"
 	"github.com/rehearse/rehearse/reports"
 	"github.com/rehearse/rehearse/result"
 	"github.com/rehearse/rehearse/scenarios"
@@ -130,7 +129,7 @@ func runSweep(cmd *cobra.Command, path string, f sweepFlags) error {
 		if err != nil {
 			return cannotRun(err)
 		}
-		res, runErr := rehearse.Run(cmd.Context(), sc, opts...)
+		res, runErr := runRetrying(cmd, sc, opts, f.retryInvalid)
 		if runErr != nil {
 			return cannotRun(fmt.Errorf("at %s rows: %w", human.Count(int64(size)), runErr))
 		}
