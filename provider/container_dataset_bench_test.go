@@ -2,7 +2,6 @@ package provider_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,13 +26,7 @@ import (
 // server that answers and to the first one-row UPDATE after it.
 func BenchmarkContainerCachedStart(b *testing.B) {
 	ctx := context.Background()
-	img, err := testimage.Ensure(ctx)
-	if errors.Is(err, provider.ErrNoDocker) {
-		b.Skipf("no container to benchmark: %v", err)
-	}
-	if err != nil {
-		b.Fatal(err)
-	}
+	img := testimage.Require(b)
 	p := provider.NewContainer(provider.WithImage(img), provider.WithStartTimeout(30*time.Minute))
 	for _, rows := range benchRows(b) {
 		record, cleanup := benchDatasetImage(b, p, rows)

@@ -22,20 +22,8 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// containerImage returns the image container tests start, building it if
-// needed. Without a Docker engine the test is skipped, except in CI, where
-// the engine is part of the machine and its absence is a failure.
-func containerImage(t *testing.T) string {
-	t.Helper()
-	ref, err := testimage.Ensure(context.Background())
-	if errors.Is(err, provider.ErrNoDocker) && os.Getenv("CI") == "" {
-		t.Skipf("container provider not tested: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ref
-}
+// containerImage returns the image container tests start (testimage.Require).
+func containerImage(t *testing.T) string { return testimage.Require(t) }
 
 func TestImageFor(t *testing.T) {
 	for _, tc := range []struct {

@@ -3,8 +3,6 @@ package rehearse_test
 import (
 	"bytes"
 	"context"
-	"errors"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -56,13 +54,7 @@ func (p *containerTemplater) StartFrom(ctx context.Context, cfg provider.Config,
 // no load) and sees the same rows. An entry whose image was removed is
 // replaced; pruning the cache removes the image.
 func TestDatasetCacheInAContainer(t *testing.T) {
-	img, err := testimage.Ensure(context.Background())
-	if errors.Is(err, provider.ErrNoDocker) && os.Getenv("CI") == "" {
-		t.Skipf("container provider not tested: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := testimage.Require(t)
 	dir := t.TempDir()
 	p := &containerTemplater{Container: provider.NewContainer(provider.WithImage(img))}
 	rehearseOnce := func() (string, *cacheRun) {

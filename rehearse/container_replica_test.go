@@ -2,8 +2,6 @@ package rehearse_test
 
 import (
 	"context"
-	"errors"
-	"os"
 	"sort"
 	"testing"
 
@@ -18,13 +16,7 @@ import (
 // the container provider: the standby is a second container, and the
 // rehearsal records its lag and the WAL of each phase just the same.
 func TestReplicaLagIsRecordedInContainers(t *testing.T) {
-	img, err := testimage.Ensure(context.Background())
-	if errors.Is(err, provider.ErrNoDocker) && os.Getenv("CI") == "" {
-		t.Skipf("container provider not tested: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := testimage.Require(t)
 	sc, err := scenarios.Parse([]byte(replicaScenario), "")
 	if err != nil {
 		t.Fatal(err)

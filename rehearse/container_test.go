@@ -2,8 +2,6 @@ package rehearse_test
 
 import (
 	"context"
-	"errors"
-	"os"
 	"sync"
 	"testing"
 
@@ -40,13 +38,7 @@ func (p *trackingContainer) Start(ctx context.Context, cfg provider.Config) (*pr
 // container provider: the same scenario as the local test, on the image that
 // `make test-image` builds (or $REHEARSE_TEST_IMAGE).
 func TestRenameColumnExampleInAContainer(t *testing.T) {
-	img, err := testimage.Ensure(context.Background())
-	if errors.Is(err, provider.ErrNoDocker) && os.Getenv("CI") == "" {
-		t.Skipf("container provider not tested: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := testimage.Require(t)
 	sc := toleratingNoise(loadExample(t, "rename-column.yaml", 20_000))
 	p := &trackingContainer{p: provider.NewContainer(provider.WithImage(img))}
 	res, err := rehearse.Run(context.Background(), sc, rehearse.WithProvider(p))

@@ -2,9 +2,7 @@ package rehearse_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -112,13 +110,7 @@ func TestMatrixLocalSkipsVersionsNotInstalled(t *testing.T) {
 // image cannot be pulled (no registry here; where one is reachable the test
 // still holds, as rehearse-test/postgres is not published).
 func TestMatrixContainerSkipsImagesNotAvailable(t *testing.T) {
-	img, err := testimage.Ensure(context.Background())
-	if errors.Is(err, provider.ErrNoDocker) && os.Getenv("CI") == "" {
-		t.Skipf("container provider not tested: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := testimage.Require(t)
 	if img != testimage.Ref {
 		t.Skipf("%s is set: this test needs the locally built rehearse-test/postgres:MAJOR", testimage.RefEnv)
 	}

@@ -7,10 +7,12 @@ package testimage
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"testing"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -54,6 +56,21 @@ func Ensure(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("inspect %s: %w", Ref, err)
 	}
 	return Ref, build(ctx)
+}
+
+// Require returns the image the test should start (see Ensure). Without a
+// Docker engine the test is skipped, except in CI, where the engine is part
+// of the machine and its absence is a failure.
+func Require(tb testing.TB) string {
+	tb.Helper()
+	ref, err := Ensure(context.Background())
+	if errors.Is(err, provider.ErrNoDocker) && os.Getenv("CI") == "" {
+		tb.Skipf("container provider not tested: %v", err)
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ref
 }
 
 // build runs the embedded build.sh from a temp dir.
