@@ -15,20 +15,6 @@ import (
 
 const tableHashSQL = "SELECT md5(string_agg(id || ':' || v, ',' ORDER BY id)) FROM t"
 
-func queryString(t *testing.T, dsn, sql string) string {
-	t.Helper()
-	conn, err := pgx.Connect(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	var s string
-	if err := conn.QueryRow(context.Background(), sql).Scan(&s); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 // TestContainerSnapshotAndStartFrom commits a running container's dataset
 // into an image, keeps using the container, and starts servers on the
 // image in every clone mode: each sees the table as it was committed, has
@@ -45,7 +31,7 @@ func TestContainerSnapshotAndStartFrom(t *testing.T) {
 	defer stopClean(t, inst)
 	execAll(t, inst.DSN, "CREATE TABLE t AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 20000) g",
 		"SELECT pg_switch_wal()", "CHECKPOINT")
-	want := queryString(t, inst.DSN, tableHashSQL)
+	want := scalar[string](t, inst.DSN, tableHashSQL)
 
 	record := filepath.Join(t.TempDir(), "data")
 	n, err := inst.Snapshot(ctx, record)
@@ -82,7 +68,7 @@ func TestContainerSnapshotAndStartFrom(t *testing.T) {
 				mode == "overlay" && !strings.Contains(log.String(), "image layer") {
 				t.Errorf("%s: log %q", mode, log.String())
 			}
-			if got := queryString(t, c.DSN, tableHashSQL); got != want {
+			if got := scalar[string](t, c.DSN, tableHashSQL); got != want {
 				t.Errorf("table hash %s, committed %s", got, want)
 			}
 			if pwOf(c.DSN) == pwOf(inst.DSN) {

@@ -33,16 +33,22 @@ func execAll(t *testing.T, dsn string, sqls ...string) {
 
 func count(t *testing.T, dsn, sql string) int64 {
 	t.Helper()
+	return scalar[int64](t, dsn, sql)
+}
+
+// scalar runs sql, which returns one value, on a connection of its own.
+func scalar[T any](t *testing.T, dsn, sql string) T {
+	t.Helper()
 	conn, err := pgx.Connect(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close(context.Background())
-	var n int64
-	if err := conn.QueryRow(context.Background(), sql).Scan(&n); err != nil {
+	var v T
+	if err := conn.QueryRow(context.Background(), sql).Scan(&v); err != nil {
 		t.Fatal(err)
 	}
-	return n
+	return v
 }
 
 // treeHash hashes every file's path, mode and content under dir.

@@ -1,10 +1,8 @@
 package rehearse_test
 
 import (
-	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -15,39 +13,6 @@ import (
 	"github.com/rehearse/rehearse/rehearse"
 )
 
-// containerTemplater is the container provider, keeping its instances (from
-// the image and from the dataset cache) so that a test can check nothing is
-// left behind.
-type containerTemplater struct {
-	*provider.Container
-	mu        sync.Mutex
-	instances []*provider.Instance
-	fromCache int
-}
-
-func (p *containerTemplater) keep(inst *provider.Instance, cached bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if inst != nil {
-		p.instances = append(p.instances, inst)
-		if cached {
-			p.fromCache++
-		}
-	}
-}
-
-func (p *containerTemplater) Start(ctx context.Context, cfg provider.Config) (*provider.Instance, error) {
-	inst, err := p.Container.Start(ctx, cfg)
-	p.keep(inst, false)
-	return inst, err
-}
-
-func (p *containerTemplater) StartFrom(ctx context.Context, cfg provider.Config, dataDir string) (*provider.Instance, error) {
-	inst, err := p.Container.StartFrom(ctx, cfg, dataDir)
-	p.keep(inst, true)
-	return inst, err
-}
-
 // TestDatasetCacheInAContainer rehearses a scenario twice on the container
 // provider with the cache: the first run loads the data and commits it into
 // a dataset image, the second starts a container of that image (no schema,
@@ -56,24 +21,8 @@ func (p *containerTemplater) StartFrom(ctx context.Context, cfg provider.Config,
 func TestDatasetCacheInAContainer(t *testing.T) {
 	img := testimage.Require(t)
 	dir := t.TempDir()
-	p := &containerTemplater{Container: provider.NewContainer(provider.WithImage(img))}
-	rehearseOnce := func() (string, *cacheRun) {
-		t.Helper()
-		var progress bytes.Buffer
-		res, err := rehearse.Run(context.Background(), parseScenario(t, cachedScenario),
-			rehearse.WithProvider(p), rehearse.WithProgress(&progress, false), rehearse.WithCache(dir))
-		if err != nil {
-			t.Fatalf("rehearse: %v\n%s", err, progress.String())
-		}
-		if !res.Verdict.Pass {
-			t.Fatalf("verdict: %v\n%s", res.Verdict.Reasons, progress.String())
-		}
-		var rows int64
-		for _, tl := range res.Data.Tables {
-			rows += tl.Rows
-		}
-		return progress.String(), &cacheRun{cached: res.Data.Cached, key: res.Data.CacheKey, rows: rows}
-	}
+	p := &trackingTemplater{Templater: provider.NewContainer(provider.WithImage(img))}
+	rehearseOnce := func() (string, *cacheRun) { return rehearseCached(t, p, rehearse.WithCache(dir)) }
 	out, first := rehearseOnce()
 	if first.cached || first.key == "" || first.rows != 60000 || !strings.Contains(out, "dataset cache: saved") {
 		t.Fatalf("first run: %+v\n%s", first, out)
@@ -105,11 +54,7 @@ func TestDatasetCacheInAContainer(t *testing.T) {
 	if len(entries) != 1 || entries[0].Image == "" {
 		t.Fatalf("cache entries after the image was saved again: %+v", entries)
 	}
-	for i, inst := range p.instances {
-		if left := inst.Leftovers(); len(left) > 0 {
-			t.Errorf("instance %d left behind: %v", i, left)
-		}
-	}
+	p.assertNothingLeft(t)
 	res, err := c.Prune(dscache.PruneOptions{All: true, Release: func(dataDir string) error {
 		return provider.RemoveDatasetImage(context.Background(), provider.DatasetImageTag(dataDir))
 	}})

@@ -20,10 +20,11 @@ import (
 	"github.com/rehearse/rehearse/scenarios"
 )
 
-// trackingTemplater is the local provider with its template support,
-// keeping its instances so that a test can check nothing is left behind.
+// trackingTemplater is a provider with template support (local or
+// container), keeping its instances so that a test can check nothing is
+// left behind.
 type trackingTemplater struct {
-	*provider.Local
+	provider.Templater
 	mu        sync.Mutex
 	instances []*provider.Instance
 	fromCache int
@@ -42,13 +43,13 @@ func (p *trackingTemplater) track(inst *provider.Instance, cached bool) {
 }
 
 func (p *trackingTemplater) Start(ctx context.Context, cfg provider.Config) (*provider.Instance, error) {
-	inst, err := p.Local.Start(ctx, cfg)
+	inst, err := p.Templater.Start(ctx, cfg)
 	p.track(inst, false)
 	return inst, err
 }
 
 func (p *trackingTemplater) StartFrom(ctx context.Context, cfg provider.Config, dir string) (*provider.Instance, error) {
-	inst, err := p.Local.StartFrom(ctx, cfg, dir)
+	inst, err := p.Templater.StartFrom(ctx, cfg, dir)
 	p.track(inst, true)
 	return inst, err
 }
@@ -136,24 +137,9 @@ func dirHash(t *testing.T, dir string) string {
 // cache, the third, without the cache, loads again.
 func TestDatasetCache(t *testing.T) {
 	dir := t.TempDir()
-	p := &trackingTemplater{Local: provider.NewLocal()}
+	p := &trackingTemplater{Templater: provider.NewLocal()}
 	defer p.assertNothingLeft(t)
-	rehearseOnce := func(opts ...rehearse.Option) (string, *cacheRun) {
-		var progress bytes.Buffer
-		res, err := rehearse.Run(context.Background(), parseScenario(t, cachedScenario),
-			append([]rehearse.Option{rehearse.WithProvider(p), rehearse.WithProgress(&progress, false)}, opts...)...)
-		if err != nil {
-			t.Fatalf("rehearse: %v\n%s", err, progress.String())
-		}
-		if !res.Verdict.Pass {
-			t.Fatalf("verdict: %v\n%s", res.Verdict.Reasons, progress.String())
-		}
-		var rows int64
-		for _, tl := range res.Data.Tables {
-			rows += tl.Rows
-		}
-		return progress.String(), &cacheRun{cached: res.Data.Cached, key: res.Data.CacheKey, rows: rows}
-	}
+	rehearseOnce := func(opts ...rehearse.Option) (string, *cacheRun) { return rehearseCached(t, p, opts...) }
 
 	out, first := rehearseOnce(rehearse.WithCache(dir))
 	if first.cached || first.key == "" || first.rows != 60000 || !strings.Contains(out, "dataset cache: saved") {
@@ -186,6 +172,26 @@ func TestDatasetCache(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(dir, ".*")); len(left) > 0 {
 		t.Errorf("temporary entries left in the cache: %v", left)
 	}
+}
+
+// rehearseCached rehearses cachedScenario on p, which must PASS, and
+// returns its progress and what it says of the cache.
+func rehearseCached(t *testing.T, p provider.Provider, opts ...rehearse.Option) (string, *cacheRun) {
+	t.Helper()
+	var progress bytes.Buffer
+	res, err := rehearse.Run(context.Background(), parseScenario(t, cachedScenario),
+		append([]rehearse.Option{rehearse.WithProvider(p), rehearse.WithProgress(&progress, false)}, opts...)...)
+	if err != nil {
+		t.Fatalf("rehearse: %v\n%s", err, progress.String())
+	}
+	if !res.Verdict.Pass {
+		t.Fatalf("verdict: %v\n%s", res.Verdict.Reasons, progress.String())
+	}
+	var rows int64
+	for _, tl := range res.Data.Tables {
+		rows += tl.Rows
+	}
+	return progress.String(), &cacheRun{cached: res.Data.Cached, key: res.Data.CacheKey, rows: rows}
 }
 
 type cacheRun struct {
