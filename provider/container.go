@@ -146,18 +146,18 @@ func (c *Container) Start(ctx context.Context, cfg Config) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.start(ctx, cfg, ref, nil)
+	engine, err := DetectDocker(ctx, DefaultDetectTimeout)
+	if err != nil {
+		return nil, unavailable{err}
+	}
+	return c.start(ctx, engine, cfg, ref, nil)
 }
 
 // start starts the server container of ref, or with ds of ds's dataset
 // image (ref is then the image the dataset was loaded on, which the
 // standby runs).
-func (c *Container) start(ctx context.Context, cfg Config, ref string, ds *datasetStart) (*Instance, error) {
+func (c *Container) start(ctx context.Context, engine *testcontainers.DockerClient, cfg Config, ref string, ds *datasetStart) (*Instance, error) {
 	log := logWriter(cfg.Log)
-	engine, err := DetectDocker(ctx, DefaultDetectTimeout)
-	if err != nil {
-		return nil, unavailable{err}
-	}
 	if ds == nil || cfg.Replica {
 		if err := ensureImages(ctx, engine, ref, log); err != nil {
 			if errors.Is(err, ErrNoImage) {

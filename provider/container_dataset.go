@@ -128,7 +128,7 @@ func (c *Container) StartFrom(ctx context.Context, cfg Config, dataDir string) (
 	if note != "" {
 		fmt.Fprintln(log, note)
 	}
-	return c.start(ctx, cfg, img.Base, &datasetStart{image: img, thin: thin})
+	return c.start(ctx, engine, cfg, img.Base, &datasetStart{image: img, thin: thin})
 }
 
 // datasetStart is how Start's container runs a dataset image.
